@@ -1,0 +1,47 @@
+# Safeguard: two commands do everything.
+#   make run   — set up, migrate, load demo data, start web + Celery worker + beat (Ctrl-C stops all)
+#   make test  — the whole test suite
+# With DATABASE_URL and REDIS_URL set, both use PostgreSQL and Redis instead of SQLite and the
+# file-system broker.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+PORT   ?= 8000
+export SAFEGUARD_PORT := $(PORT)
+
+.PHONY: run test install lint lock vendor check-python clean-var
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Safeguard needs Python 3.11 or newer; found " + sys.version.split()[0])'
+
+$(STAMP): requirements/base.txt requirements/dev.txt | check-python
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/base.txt -r requirements/dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py demo_logins --port $(PORT)
+	exec $(BIN)/honcho -f Procfile.dev start
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Re-pin dependencies after editing requirements/*.in.
+lock: install
+	$(BIN)/pip-compile -q --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements/base.txt requirements/base.in
+	$(BIN)/pip-compile -q --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements/dev.txt requirements/dev.in
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,72 @@
+"""Writes to cases. Each service is atomic and writes its audit event in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from cases.models import Case, CaseAssignment, CaseChild, Pupil
+from safeguard.audit import audit_record
+from safeguard.models import School, User
+from safeguard.permissions import VIEW_CASE_PERMISSION, roles_at
+from safeguard.roles import Role
+
+
+def _next_reference(school: School) -> str:
+    locked = School.objects.select_for_update().get(pk=school.pk)
+    number = locked.next_case_number
+    School.objects.filter(pk=school.pk).update(next_case_number=number + 1)
+    return f"{locked.code}-{timezone.localdate().year}-{number:04d}"
+
+
+@transaction.atomic
+def case_create(*, actor: User, school: School, summary: str, children: Iterable[tuple[Pupil, str]] = ()) -> Case:
+    """Open a case. KCSIE: a clear and comprehensive summary of the concern is recorded in writing."""
+    case = Case.objects.create(
+        school=school,
+        reference=_next_reference(school),
+        summary=summary,
+        created_by=actor,
+    )
+    for pupil, part in children:
+        if pupil.school_id != school.pk:
+            raise ValidationError("A pupil of another school cannot be added to this case.")
+        CaseChild.objects.create(case=case, pupil=pupil, part=part)
+    audit_record(actor=actor, action="cases.case.created", obj=case, school=school)
+    return case
+
+
+@transaction.atomic
+def case_record_view(*, actor: User, case: Case, what: str = "case") -> None:
+    """Every view of a case is audited (DOMAIN.md, "Security and data protection")."""
+    audit_record(actor=actor, action="cases.case.viewed", obj=case, school=case.school_id, extra={"page": what})
+
+
+@transaction.atomic
+def case_assign(*, actor: User, case: Case, user: User) -> CaseAssignment:
+    """Assign pastoral staff to a case: grants the guardian object permission to read it."""
+    if Role.PASTORAL not in roles_at(user, case.school_id) or not user.is_active:
+        raise ValidationError("Only active pastoral staff of this school can be assigned to a case.")
+    if CaseAssignment.objects.filter(case=case, user=user, ended_at__isnull=True).exists():
+        raise ValidationError(f"{user} is already assigned to this case.")
+    assignment = CaseAssignment.objects.create(case=case, user=user, assigned_by=actor)
+    assign_perm(VIEW_CASE_PERMISSION, user, case)
+    audit_record(actor=actor, action="cases.case.assigned", obj=case, school=case.school_id, extra={"user_id": user.pk})
+    return assignment
+
+
+@transaction.atomic
+def case_unassign(*, actor: User, case: Case, user: User) -> None:
+    """End an assignment: the permission is revoked, so their next request cannot reach the case."""
+    assignment = CaseAssignment.objects.select_for_update().filter(case=case, user=user, ended_at__isnull=True).first()
+    if assignment is None:
+        raise ValidationError(f"{user} is not assigned to this case.")
+    assignment.ended_at = timezone.now()
+    assignment.ended_by = actor
+    assignment.save(update_fields=["ended_at", "ended_by"])
+    remove_perm(VIEW_CASE_PERMISSION, user, case)
+    audit_record(actor=actor, action="cases.case.unassigned", obj=case, school=case.school_id, extra={"user_id": user.pk})

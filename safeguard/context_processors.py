@@ -1,0 +1,25 @@
+"""What the layout needs on every page: the current school, the user's roles there, unread count."""
+
+from safeguard import selectors
+from safeguard.permissions import roles_at
+from safeguard.roles import CASE_READING_ROLES, can_manage_staff, can_triage_concerns, can_view_reports
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    school = selectors.current_school(request)
+    roles = roles_at(user, school.pk) if school else frozenset()
+    return {
+        "nav": {
+            "school": school,
+            "schools": getattr(request, "_safeguard_schools", []),
+            "roles": roles,
+            "can_manage_staff": can_manage_staff(roles),
+            "can_view_reports": can_view_reports(roles),
+            "is_lead": can_triage_concerns(roles),
+            "sees_cases": bool(roles & CASE_READING_ROLES),
+            "unread": selectors.unread_notification_count(user),
+        }
+    }

@@ -1,0 +1,157 @@
+"""Fictional demo data. Names are invented combinations; schools and the trust are made up.
+
+Kept apart from the management command so the browser tests and the benchmark can reuse it.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from django.conf import settings
+
+DEMO_TRUST = "Demo Learning Trust"
+SCHOOLS = [
+    {"name": "Northbrook Demo Academy", "code": "NDA"},
+    {"name": "Southmere Demo School", "code": "SDS"},
+]
+
+#: email, full name, school index, roles
+ACCOUNTS = [
+    ("dsl@demo.example", "Morgan Ashby", 0, ["dsl"]),
+    ("deputy@demo.example", "Riley Fenwick", 0, ["deputy_dsl"]),
+    ("pastoral@demo.example", "Jordan Hale", 0, ["pastoral"]),
+    ("pastoral2@demo.example", "Casey Marsh", 0, ["pastoral"]),
+    ("head@demo.example", "Alex Whitcombe", 0, ["head"]),
+    ("itadmin@demo.example", "Taylor Quinn", 0, ["it_admin"]),
+    ("staff@demo.example", "Robin Ellery", 0, ["staff"]),
+    ("dsl@other.example", "Jamie Rowan", 1, ["dsl"]),
+]
+
+FIRST_NAMES = [
+    "Ada",
+    "Ben",
+    "Cara",
+    "Dev",
+    "Ella",
+    "Finn",
+    "Gita",
+    "Hugo",
+    "Isla",
+    "Jai",
+    "Kit",
+    "Lena",
+    "Milo",
+    "Nia",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tia",
+    "Umar",
+    "Vera",
+    "Wren",
+    "Xavi",
+    "Yara",
+    "Zac",
+    "Ayo",
+    "Bea",
+    "Cal",
+    "Dina",
+    "Eli",
+    "Fern",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jude",
+    "Kai",
+    "Lola",
+    "Max",
+    "Noor",
+]
+# Surnames made from place-like words, chosen to read as invented.
+LAST_NAMES = [
+    "Alderbrook",
+    "Birchcombe",
+    "Brackenfield",
+    "Cloverdale",
+    "Copperleigh",
+    "Dunmere",
+    "Elmstead",
+    "Fernhollow",
+    "Foxwell",
+    "Glenhurst",
+    "Hazelby",
+    "Hollowmere",
+    "Ivybridge-Lane",
+    "Juniperton",
+    "Kestrelford",
+    "Larkhaven",
+    "Maplewick",
+    "Meadowcroft",
+    "Nettlefold",
+    "Oakhampstead",
+    "Pebbleton",
+    "Quarrymoor",
+    "Rowanleigh",
+    "Sedgewater",
+    "Thistlewood",
+    "Upperbrook",
+    "Willowmere",
+    "Yarrowfield",
+    "Ashcombe-Vale",
+    "Brookhollow",
+]
+
+DEMO_PLATFORMS = ["Snapchat", "Instagram", "WhatsApp", "TikTok", "Discord"]
+
+
+def assert_not_production(command: str) -> None:
+    if settings.PRODUCTION:
+        raise SystemExit(f"{command} refuses to run with production settings (SAFEGUARD_ENV=production).")
+
+
+def school_year_start(today: date) -> int:
+    """The calendar year in which the current English school year began (1 September)."""
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def birth_range_for_year_group(year_group: int, today: date) -> tuple[date, date]:
+    """Children in Year N were born between 1 Sept and 31 Aug, N+5 years before the school year began."""
+    start = school_year_start(today)
+    first = date(start - year_group - 5, 9, 1)
+    last = date(start - year_group - 4, 8, 31)
+    return first, last
+
+
+def demo_pupils(school_index: int, count: int, today: date, *, seed: int = 2026) -> list[dict]:
+    rng = random.Random(seed + school_index)
+    pupils = []
+    used = set()
+    for n in range(count):
+        year_group = 7 + n % 5  # a secondary school: Years 7–11
+        first, last = birth_range_for_year_group(year_group, today)
+        span = (last - first).days
+        dob = date.fromordinal(first.toordinal() + rng.randrange(span + 1))
+        while True:
+            name = (rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES))
+            if name not in used:
+                used.add(name)
+                break
+        flags = rng.random()
+        pupils.append(
+            {
+                "upn": f"D{school_index}{n:011d}"[:13],
+                "first_name": name[0],
+                "last_name": name[1],
+                "date_of_birth": dob,
+                "year_group": year_group,
+                "child_protection_plan": flags < 0.02,
+                "child_in_need_plan": 0.02 <= flags < 0.05,
+                "looked_after": 0.05 <= flags < 0.07,
+                "open_to_social_care": 0.07 <= flags < 0.09,
+                "known_to_police": 0.09 <= flags < 0.10,
+            }
+        )
+    return pupils

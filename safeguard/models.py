@@ -1,0 +1,210 @@
+"""What every app shares: trusts and schools, staff and their roles, the audit log, notifications."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from safeguard.roles import Role
+
+
+class Trust(models.Model):
+    """A multi-academy trust (MAT), or a single school's own trust record."""
+
+    name = models.CharField(max_length=200, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(models.Model):
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="schools")
+    name = models.CharField(max_length=200)
+    #: Short code used in case references, e.g. "OAK".
+    code = models.CharField(max_length=10, unique=True)
+    next_case_number = models.PositiveIntegerField(default=1, editable=False)
+
+    # C7: "involves a high number of children" — the school decides what "high" means.
+    high_number_threshold = models.PositiveSmallIntegerField(
+        "high number of children (police-referral criterion)",
+        default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(500)],
+        help_text="A disclosure involving at least this many children meets the 'high number of children' criterion.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["trust", "name"], name="school_name_unique_in_trust")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member of staff. The email address is the login."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    #: Django admin access (system operators only; never given by the staff page).
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    #: Bumped on a role change or deactivation: every session of this person then ends at once,
+    #: because it is part of the session auth hash Django checks on each request.
+    session_version = models.PositiveIntegerField(default=0)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def get_session_auth_hash(self) -> str:
+        key_salt = "safeguard.User.get_session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}:{self.session_version}", algorithm="sha256").hexdigest()
+
+
+class StaffRole(models.Model):
+    """One role a member of staff holds at one school. A person may hold several."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="staff_roles")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "school", "role"], name="staff_role_unique")]
+        indexes = [models.Index(fields=["school", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.school}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditImmutableError("Audit events are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise AuditImmutableError("Audit events are append-only: they cannot be deleted.")
+
+
+class AuditImmutableError(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """Who did what, when and from where; never case content (DOMAIN.md, "Security").
+
+    Append-only: the ORM refuses updates and deletes, and database triggers (migration 0002)
+    refuse them from raw SQL too. Each event carries the hash of the one before it, so a
+    changed or missing row is found by ``manage.py verify_audit``.
+    """
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    #: Namespaced action code such as ``cases.case.viewed``.
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=32, blank=True)
+    #: Non-content metadata only: names of fields changed, codes, counts.
+    extra = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["school", "action", "occurred_at"]),
+            models.Index(fields=["object_type", "object_id", "occurred_at"]),
+            models.Index(fields=["actor", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AuditImmutableError("Audit events are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutableError("Audit events are append-only: they cannot be deleted.")
+
+
+class Notification(models.Model):
+    """An in-app notification. Holds a case reference and a link, never a child's name."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time a Celery worker ran the heartbeat task (one row per worker hostname)."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    last_seen = models.DateTimeField()
+    beats = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.last_seen:%Y-%m-%d %H:%M:%S}"

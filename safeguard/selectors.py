@@ -1,0 +1,73 @@
+"""Reads of the shared core."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from safeguard.models import Notification, School, StaffRole, User, WorkerHeartbeat
+from safeguard.permissions import user_roles
+
+SESSION_SCHOOL_KEY = "safeguard_school_id"
+
+
+def schools_for_user(user) -> list[School]:
+    ids = list(user_roles(user))
+    if not ids:
+        return []
+    return list(School.objects.filter(pk__in=ids).select_related("trust").order_by("name"))
+
+
+def current_school(request) -> School | None:
+    """The school the user is working in: chosen in the header when they have roles at several."""
+    if hasattr(request, "_safeguard_school"):
+        return request._safeguard_school
+    schools = schools_for_user(request.user)
+    chosen = None
+    wanted = request.session.get(SESSION_SCHOOL_KEY) if hasattr(request, "session") else None
+    for school in schools:
+        if school.pk == wanted:
+            chosen = school
+    if chosen is None and schools:
+        chosen = schools[0]
+    request._safeguard_school = chosen
+    request._safeguard_schools = schools
+    return chosen
+
+
+def staff_for_school(school: School) -> QuerySet[User]:
+    """Everyone holding a role at ``school``, with those roles, one query for the roles."""
+    return (
+        User.objects.filter(roles__school=school)
+        .distinct()
+        .prefetch_related(Prefetch("roles", queryset=StaffRole.objects.filter(school=school), to_attr="school_roles"))
+        .order_by("full_name", "email")
+    )
+
+
+def staff_member_at_school(school: School, user_id: int) -> User | None:
+    return staff_for_school(school).filter(pk=user_id).first()
+
+
+def users_with_role(school_id: int, roles) -> QuerySet[User]:
+    return User.objects.filter(roles__school_id=school_id, roles__role__in=list(roles), is_active=True).distinct()
+
+
+def unread_notification_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_for(user, *, limit: int = 50) -> list[Notification]:
+    return list(Notification.objects.filter(recipient=user).order_by("-created_at", "-id")[:limit])
+
+
+def worker_status() -> dict:
+    """When a Celery worker last consumed the heartbeat, for the IT administrator's page."""
+    beat = WorkerHeartbeat.objects.order_by("-last_seen").first()
+    if beat is None:
+        return {"seen": False, "healthy": False, "last_seen": None, "hostname": ""}
+    healthy = timezone.now() - beat.last_seen < timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS)
+    return {"seen": True, "healthy": healthy, "last_seen": beat.last_seen, "hostname": beat.hostname}

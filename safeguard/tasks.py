@@ -1,0 +1,17 @@
+"""Celery tasks of the shared core. Tasks are thin: they call a service."""
+
+import logging
+
+from celery import shared_task
+
+from safeguard.services import worker_heartbeat_record
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, name="safeguard.tasks.heartbeat", ignore_result=True)
+def heartbeat(self) -> None:
+    """Proves the worker consumes from the broker: beat queues it, the worker records it."""
+    hostname = self.request.hostname or "worker"
+    beats = worker_heartbeat_record(hostname=hostname)
+    logger.info("Heartbeat: worker %s consumed heartbeat #%d from the broker.", hostname, beats)

@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from safeguard import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/reset/sent/", views.password_reset_sent, name="password_reset_sent"),
+    path("password/set/<uidb64>/<token>/", views.password_set_confirm, name="password_set_confirm"),
+    path("password/set/done/", views.password_set_done, name="password_set_done"),
+    path("school/", views.school_switch, name="school_switch"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notification_read, name="notification_read"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/add/", views.staff_add, name="staff_add"),
+    path("staff/<int:user_id>/", views.staff_edit, name="staff_edit"),
+    path("staff/<int:user_id>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
+    path("staff/<int:user_id>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
+    path("staff/<int:user_id>/send-link/", views.staff_send_link, name="staff_send_link"),
+    path("cases/", include("cases.urls")),
+    path("referrals/", include("referrals.urls")),
+]

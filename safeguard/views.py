@@ -1,0 +1,192 @@
+"""Views of the shared core: home pages, staff administration, notifications, health."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from safeguard import selectors, services
+from safeguard.forms import LoginForm, StaffAddForm, StaffRolesForm
+from safeguard.permissions import roles_at
+from safeguard.roles import can_manage_staff
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "safeguard/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_GET
+@login_not_required
+def healthz(request):
+    """For load balancers and docker-compose: the database answers. No content, no login."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@require_POST
+def school_switch(request):
+    school_id = request.POST.get("school")
+    allowed = {str(s.pk) for s in selectors.schools_for_user(request.user)}
+    if school_id in allowed:
+        request.session[selectors.SESSION_SCHOOL_KEY] = int(school_id)
+    target = request.POST.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = reverse("home")
+    return redirect(target)
+
+
+def home(request):
+    """One home page whose panels follow the roles the user holds at the current school."""
+    from cases.selectors import home_panels
+
+    school = selectors.current_school(request)
+    context = {"school": school, "panels": home_panels(request.user, school) if school else {}}
+    return render(request, "safeguard/home.html", context)
+
+
+# --- Staff administration (IT administrator) -------------------------------------------------
+
+
+def _staff_school(request):
+    school = selectors.current_school(request)
+    if school is None or not can_manage_staff(roles_at(request.user, school.pk)):
+        raise PermissionDenied("Only the school's IT administrator can manage staff accounts.")
+    return school
+
+
+def staff_list(request):
+    school = _staff_school(request)
+    return render(
+        request,
+        "safeguard/staff_list.html",
+        {"school": school, "staff": selectors.staff_for_school(school), "worker": selectors.worker_status()},
+    )
+
+
+def staff_add(request):
+    school = _staff_school(request)
+    form = StaffAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.staff_create(
+                actor=request.user,
+                school=school,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                roles=form.cleaned_data["roles"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{user.full_name} was added. New accounts are emailed a link to set a password.")
+            return redirect("staff_list")
+    return render(request, "safeguard/staff_form.html", {"school": school, "form": form, "title": "Add a member of staff"})
+
+
+def staff_edit(request, user_id: int):
+    school = _staff_school(request)
+    member = selectors.staff_member_at_school(school, user_id)
+    if member is None:
+        raise Http404("No such member of staff at this school.")
+    current = [r.role for r in member.school_roles]
+    form = StaffRolesForm(request.POST or None, initial={"roles": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_set_roles(actor=request.user, school=school, user=member, roles=form.cleaned_data["roles"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Roles saved for {member.full_name}. Their open sessions have ended.")
+            return redirect("staff_list")
+    return render(request, "safeguard/staff_edit.html", {"school": school, "form": form, "member": member})
+
+
+@require_POST
+def staff_deactivate(request, user_id: int):
+    return _staff_toggle(
+        request, user_id, services.staff_deactivate, "{name}'s account is deactivated and their sessions have ended."
+    )
+
+
+@require_POST
+def staff_reactivate(request, user_id: int):
+    return _staff_toggle(request, user_id, services.staff_reactivate, "{name}'s account is active again.")
+
+
+@require_POST
+def staff_send_link(request, user_id: int):
+    school = _staff_school(request)
+    member = selectors.staff_member_at_school(school, user_id)
+    if member is None:
+        raise Http404("No such member of staff at this school.")
+    services.staff_send_password_link(user=member)
+    messages.success(request, f"We emailed {member.full_name} a new link to set their password.")
+    return redirect("staff_edit", user_id=member.pk)
+
+
+def _staff_toggle(request, user_id, service, done_message):
+    school = _staff_school(request)
+    member = selectors.staff_member_at_school(school, user_id)
+    if member is None:
+        raise Http404("No such member of staff at this school.")
+    try:
+        service(actor=request.user, school=school, user=member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done_message.format(name=member.full_name))
+    return redirect("staff_edit", user_id=member.pk)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for item in errors:
+                form.add_error(field if field in form.fields else None, item)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+def notification_list(request):
+    return render(request, "safeguard/notifications.html", {"notifications": selectors.notifications_for(request.user)})
+
+
+@require_POST
+def notification_read(request):
+    ids = request.POST.getlist("id")
+    try:
+        wanted = [int(i) for i in ids] if ids else None
+    except ValueError:
+        wanted = []
+    services.notification_mark_read(user=request.user, notification_ids=wanted)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect("notification_list")
+
+
+password_set_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="safeguard/password_set.html", success_url=reverse_lazy("password_set_done")
+)
+password_set_done = auth_views.PasswordResetCompleteView.as_view(template_name="safeguard/password_set_done.html")
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="safeguard/password_reset.html",
+    email_template_name="safeguard/email/password_reset.txt",
+    subject_template_name="safeguard/email/password_reset_subject.txt",
+    success_url=reverse_lazy("password_reset_sent"),
+)
+password_reset_sent = auth_views.PasswordResetDoneView.as_view(template_name="safeguard/password_reset_sent.html")
