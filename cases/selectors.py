@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass, field
 
-from cases.models import Case, CaseAssignment, CaseChild, CaseStatus
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from cases import pupil_import as mis
+from cases.chronology import Entry, chronology
+from cases.criteria import OUTCOME_WORDS, Outcome
+from cases.models import (
+    Case,
+    CaseAssignment,
+    CaseChild,
+    CasePlatform,
+    CaseStatus,
+    Concern,
+    ConcernStatus,
+    Correction,
+    Decision,
+    Note,
+    OtherChild,
+    Pupil,
+    PupilImport,
+)
 from safeguard.models import School
-from safeguard.permissions import cases_visible_to, roles_at
+from safeguard.permissions import cases_visible_to, roles_at, schools_with_role
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, Role
 
 HOME_LIST_LIMIT = 15
@@ -17,24 +37,109 @@ def case_list(user, *, school: School, status: str | None = None) -> QuerySet[Ca
     if status:
         qs = qs.filter(status=status)
     return qs.prefetch_related(
-        Prefetch("children", queryset=CaseChild.objects.select_related("pupil").order_by("id")),
+        Prefetch("children", queryset=CaseChild.objects.filter(removed_at__isnull=True).select_related("pupil").order_by("id")),
     ).order_by("-created_at", "-id")
 
 
-def case_detail(case: Case) -> Case:
-    """The case with what its page shows, fetched in a fixed number of queries."""
-    return (
-        Case.objects.filter(pk=case.pk)
-        .select_related("school", "created_by")
+STATUS_WORDS = {"met": "Met", "not_met": "Not met", "unanswered": "Unanswered"}
+
+
+@dataclass
+class CasePage:
+    case: Case
+    criteria: list[dict]
+    children: list[CaseChild]
+    removed_children: list[CaseChild]
+    others: list[OtherChild]
+    removed_others: list[OtherChild]
+    platforms: list[str]
+    decisions: list[Decision]
+    notes: list[Note]
+    chronology: list[Entry]
+    assignments: list[CaseAssignment]
+    current_decision: Decision | None = None
+    decision_stale: bool = False
+    outcome_words: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def case_for_editing(case: Case) -> Case:
+    return Case.objects.select_related("school", "disclosure", "current_assessment").get(pk=case.pk)
+
+
+def case_page(case: Case) -> CasePage:
+    """Everything the case page shows, in a fixed number of queries whatever the case holds."""
+    case = Case.objects.select_related("school", "created_by", "disclosure", "current_assessment").get(pk=case.pk)
+    links = list(CaseChild.objects.filter(case=case).select_related("pupil", "removed_by").order_by("id"))
+    others = list(OtherChild.objects.filter(case=case).select_related("removed_by").order_by("id"))
+    decisions = list(Decision.objects.filter(case=case).select_related("made_by").order_by("-made_at", "-id"))
+    notes = list(
+        Note.objects.filter(case=case)
+        .select_related("author")
         .prefetch_related(
-            Prefetch("children", queryset=CaseChild.objects.select_related("pupil").order_by("id")),
-            Prefetch(
-                "assignments",
-                queryset=CaseAssignment.objects.filter(ended_at__isnull=True).select_related("user"),
-                to_attr="current_assignments",
-            ),
+            Prefetch("corrections", queryset=Correction.objects.select_related("made_by").order_by("made_at", "id"))
         )
-        .get()
+        .order_by("created_at", "id")
+    )
+    for note in notes:
+        corrections = list(note.corrections.all())
+        note.current_text = corrections[-1].new_text if corrections else note.text
+    assessment = case.current_assessment
+    criteria = []
+    if assessment is not None:
+        for item in assessment.result["criteria"]:
+            criteria.append({**item, "status_words": STATUS_WORDS[item["status"]]})
+    current = decisions[0] if decisions else None
+    stale = bool(
+        current and assessment and current.assessment_id != assessment.pk and current.assessment_outcome != assessment.outcome
+    )
+    return CasePage(
+        case=case,
+        criteria=criteria,
+        children=[link for link in links if link.removed_at is None],
+        removed_children=[link for link in links if link.removed_at is not None],
+        others=[o for o in others if o.removed_at is None],
+        removed_others=[o for o in others if o.removed_at is not None],
+        platforms=list(CasePlatform.objects.filter(case=case, removed_at__isnull=True).values_list("name", flat=True)),
+        decisions=decisions,
+        notes=notes,
+        chronology=chronology([case.pk]),
+        assignments=list(CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")),
+        current_decision=current,
+        decision_stale=stale,
+        outcome_words=OUTCOME_WORDS[Outcome(case.outcome)] if case.outcome else "Not assessed yet",
+    )
+
+
+def corrections_of(case: Case, field_name: str) -> list[Correction]:
+    return list(Correction.objects.filter(case=case, field=field_name).select_related("made_by").order_by("made_at", "id"))
+
+
+def platform_suggestions(school) -> list[str]:
+    """Platforms already recorded at this school, most used first, for the form's suggestions."""
+    rows = (
+        CasePlatform.objects.filter(case__school=school, removed_at__isnull=True)
+        .values("name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "name")[:30]
+    )
+    known = [row["name"] for row in rows]
+    for name in ("Snapchat", "Instagram", "WhatsApp", "TikTok", "Discord", "YouTube", "X (Twitter)", "Facebook", "Roblox"):
+        if name not in known:
+            known.append(name)
+    return known
+
+
+def triage_queue(school) -> QuerySet[Concern]:
+    return Concern.objects.filter(school=school, status=ConcernStatus.NEW).select_related("raised_by").order_by("raised_at", "id")
+
+
+def concerns_dealt_with(school, *, limit: int = 30) -> list[Concern]:
+    return list(
+        Concern.objects.filter(school=school)
+        .exclude(status=ConcernStatus.NEW)
+        .select_related("raised_by", "triaged_by", "case")
+        .order_by("-triaged_at", "-id")[:limit]
     )
 
 
@@ -46,15 +151,93 @@ def home_panels(user, school: School) -> dict:
         open_cases = case_list(user, school=school, status=CaseStatus.OPEN)
         panels["open_cases"] = list(open_cases[:HOME_LIST_LIMIT])
         panels["open_case_count"] = open_cases.count()
+        panels["triage"] = list(triage_queue(school)[:HOME_LIST_LIMIT])
+        from referrals.selectors import reviews_due, steps_due, suggestions_waiting
+
+        panels["steps_due"] = steps_due(user, school)
+        panels["suggestions"] = list(suggestions_waiting(user, school)[:HOME_LIST_LIMIT])
+        panels["reviews_due"] = reviews_due(user, school)
     elif Role.HEAD in roles:
         cases = case_list(user, school=school)
         panels["school_cases"] = list(cases[:HOME_LIST_LIMIT])
         panels["school_case_count"] = cases.count()
     if Role.PASTORAL in roles and not roles & READS_ALL_CASES:
+        from referrals.selectors import my_actions
+
         panels["my_cases"] = list(case_list(user, school=school))
+        panels["my_actions"] = [a for a in my_actions(user) if a.case.school_id == school.pk]
     if Role.IT_ADMIN in roles:
         from safeguard.selectors import staff_for_school, worker_status
 
         panels["staff_count"] = staff_for_school(school).count()
         panels["worker"] = worker_status()
     return panels
+
+
+def pupil_page(pupil, visible_case_ids: list[int]) -> dict:
+    cases = list(Case.objects.filter(pk__in=visible_case_ids).order_by("-created_at"))
+    return {"pupil": pupil, "cases": cases, "chronology": chronology(visible_case_ids)}
+
+
+# --- Pupils (for the school's DSLs) ------------------------------------------------------------------
+
+SEARCH_MIN_LENGTH = 2
+SEARCH_LIMIT = 20
+SEARCH_MAX_WORDS = 5
+RECENT_IMPORTS = 20
+
+
+def lead_school_ids(user) -> list[int]:
+    return schools_with_role(user, SAFEGUARDING_LEADS)
+
+
+def pupil_import_for_lead(user, pk: int, *, with_content: bool = False) -> PupilImport:
+    qs = PupilImport.objects.filter(pk=pk, school_id__in=lead_school_ids(user)).select_related("school", "uploaded_by")
+    found = (qs if with_content else qs.defer("content")).first()
+    if found is None:
+        raise Http404("No such pupil import.")
+    return found
+
+
+def pupil_for_lead(user, pk: int) -> Pupil:
+    found = (
+        Pupil.objects.filter(pk=pk, school_id__in=lead_school_ids(user))
+        .select_related("school")
+        .annotate(has_cases=Exists(CaseChild.objects.filter(pupil=OuterRef("pk"))))
+        .first()
+    )
+    if found is None:
+        raise Http404("No such pupil.")
+    return found
+
+
+def recent_pupil_imports(school) -> list[PupilImport]:
+    # The content and the full report can be megabytes each: the list reads only the counts.
+    return list(
+        PupilImport.objects.filter(school=school)
+        .select_related("uploaded_by")
+        .defer("content", "report")
+        .annotate(counts=F("report__counts"))
+        .order_by("-uploaded_at", "-pk")[:RECENT_IMPORTS]
+    )
+
+
+def search_pupils(school, query: str) -> tuple[list[Pupil], bool]:
+    """Pupils of ``school`` whose first or last name contains every word, or whose UPN is the query.
+
+    One query however many match; at most SEARCH_LIMIT, and whether there were more.
+    """
+    words = query.split()[:SEARCH_MAX_WORDS]
+    condition = Q()
+    for word in words:
+        condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    upn = mis.normalise_upn(query)
+    if mis.is_upn(upn):
+        condition |= Q(upn=upn)
+    found = list(
+        Pupil.objects.filter(school=school)
+        .filter(condition)
+        .annotate(has_cases=Exists(CaseChild.objects.filter(pupil=OuterRef("pk"))))
+        .order_by("last_name", "first_name", "pk")[: SEARCH_LIMIT + 1]
+    )
+    return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT

@@ -1,10 +1,36 @@
 from django.urls import path
 
-from cases import views
+from cases.views import cases, chronology, concerns, disclosures, pupils
 
 urlpatterns = [
-    path("", views.case_list, name="case_list"),
-    path("<int:pk>/", views.case_detail, name="case_detail"),
-    path("<int:pk>/assign/", views.case_assign, name="case_assign"),
-    path("<int:pk>/unassign/<int:user_id>/", views.case_unassign, name="case_unassign"),
+    path("", cases.case_list, name="case_list"),
+    path("new/", disclosures.disclosure_new, name="disclosure_new"),
+    path("new/draft/", disclosures.disclosure_draft, name="disclosure_draft"),
+    path("new/draft/discard/", disclosures.disclosure_draft_discard, name="disclosure_draft_discard"),
+    path("<int:pk>/", cases.case_detail, name="case_detail"),
+    path("<int:pk>/facts/", disclosures.case_facts_edit, name="case_facts_edit"),
+    path("<int:pk>/correct/<str:field>/", disclosures.case_correct, name="case_correct"),
+    path("<int:pk>/decision/", disclosures.case_decide, name="case_decide"),
+    path("<int:pk>/notes/new/", disclosures.case_note_add, name="case_note_add"),
+    path("<int:pk>/notes/<int:note_id>/correct/", disclosures.case_note_correct, name="case_note_correct"),
+    path("<int:pk>/children/add/", disclosures.case_child_add, name="case_child_add"),
+    path("<int:pk>/children/<str:kind>/<int:child_id>/remove/", disclosures.case_child_remove, name="case_child_remove"),
+    path("<int:pk>/assign/", cases.case_assign, name="case_assign"),
+    path("<int:pk>/unassign/<int:user_id>/", cases.case_unassign, name="case_unassign"),
+]
+
+pupil_urlpatterns = [
+    path("import/", pupils.pupil_import, name="pupil_import"),
+    path("import/<int:pk>/", pupils.pupil_import_detail, name="pupil_import_detail"),
+    path("search/", pupils.pupil_search, name="pupil_search"),
+    path("<int:pk>/edit/", pupils.pupil_edit, name="pupil_edit"),
+    path("<int:pk>/", chronology.pupil_detail, name="pupil_detail"),
+]
+
+concern_urlpatterns = [
+    path("", concerns.concern_list, name="concern_list"),
+    path("new/", concerns.concern_new, name="concern_new"),
+    path("sent/", concerns.concern_sent, name="concern_sent"),
+    path("<int:pk>/", concerns.concern_detail, name="concern_detail"),
+    path("<int:pk>/no-further-action/", concerns.concern_nfa, name="concern_nfa"),
 ]

@@ -1,1 +1,232 @@
-from django.db import models  # noqa: F401
+"""Reporting routes, referral steps, pastoral actions, the child's voice and parents' contact."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from cases.models import Case, Pupil
+from safeguard.models import School
+
+
+class Route(models.Model):
+    """A reporting route from the guidance (DOMAIN.md, "Reporting routes"): R1–R8 and P1.
+
+    The catalogue is data (migration 0002); a school adds its own contact details (SchoolRoute).
+    """
+
+    code = models.CharField(max_length=4, unique=True)
+    name = models.CharField(max_length=120)
+    when_it_fits = models.TextField()
+    what_is_recorded = models.TextField()
+    guidance = models.TextField(help_text="How to make the report.")
+    contact_label = models.CharField(max_length=80, blank=True, help_text="What the school records for this route.")
+    default_due_working_days = models.PositiveSmallIntegerField(default=2)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}"
+
+
+class SchoolRoute(models.Model):
+    """A school's own details for a route: the local police force, MASH, LADO… Editable by the DSL."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="routes")
+    route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
+    contact_details = models.TextField(blank=True)
+    due_working_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Leave blank for the default.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "route"], name="school_route_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.route.code} at {self.school}"
+
+
+class StepState(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    TODO = "todo", "To do"
+    MADE = "made", "Made"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    OUTCOME_RECORDED = "outcome_recorded", "Outcome recorded"
+    CLOSED = "closed", "Closed"
+    NOT_NEEDED = "not_needed", "Not needed"
+
+
+class MadeHow(models.TextChoices):
+    PHONE_999 = "phone_999", "Phone: 999 (a child in immediate danger)"
+    PHONE_101 = "phone_101", "Phone: 101"
+    PHONE = "phone", "Phone"
+    ONLINE = "online", "Online form or reporting tool"
+    EMAIL = "email", "Email"
+    IN_PERSON = "in_person", "In person"
+    LETTER = "letter", "Letter"
+    OTHER = "other", "Another way"
+
+
+class StepOrigin(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested from the facts"
+    AUTOMATIC = "automatic", "Created automatically"
+    ADDED = "added", "Added by a DSL"
+
+
+OPEN_STEP_STATES = (StepState.SUGGESTED, StepState.TODO, StepState.MADE, StepState.ACKNOWLEDGED, StepState.OUTCOME_RECORDED)
+DONE_STEP_STATES = (StepState.CLOSED, StepState.NOT_NEEDED)
+
+REFERENCE_MAX = 100
+
+
+class Step(models.Model):
+    """One referral step on a case: who owns it, when it is due, and how it went."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="steps")
+    route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=20, choices=StepState.choices, default=StepState.SUGGESTED)
+    origin = models.CharField(max_length=20, choices=StepOrigin.choices, default=StepOrigin.SUGGESTED)
+    #: Why it was suggested, in words ("suggested because an adult contacted the child online").
+    reason = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_steps"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    made_at = models.DateTimeField(null=True, blank=True)
+    made_how = models.CharField(max_length=20, choices=MadeHow.choices, blank=True)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    #: The other party's reference: a crime reference, a report reference.
+    reference = models.CharField(max_length=REFERENCE_MAX, blank=True)
+    #: Who at the other party: an officer, a social worker, the platform's team.
+    contact = models.CharField(max_length=200, blank=True)
+    #: For a platform report (R1): which app or service.
+    platform = models.CharField(max_length=60, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    not_needed_reason = models.TextField(blank=True)
+    #: A Report Harmful Content step offered because this platform report was unresolved.
+    follows = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="followed_by")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["case", "state"]),
+            models.Index(fields=["state", "due_date"]),
+            models.Index(fields=["owner", "state", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route.code} on {self.case_id}: {self.get_state_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STEP_STATES
+
+    @property
+    def title(self) -> str:
+        if self.platform:
+            return f"{self.route.name}: {self.platform}"
+        return self.route.name
+
+
+class StepEvent(models.Model):
+    """Each move of a step, for the chronology: nothing about a step is overwritten unseen."""
+
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    from_state = models.CharField(max_length=20, choices=StepState.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=StepState.choices)
+    summary = models.CharField(max_length=300)
+    detail = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "To do"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Action(models.Model):
+    """A task for the school's own team (route R6): support for the child, a risk assessment,
+    actions for a pupil who harmed. Pastoral staff see and complete only their own."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actions")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, null=True, blank=True, related_name="actions")
+    title = models.CharField(max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="actions")
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_note = models.TextField(blank=True)
+    cancelled_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["owner", "status", "due_date"]), models.Index(fields=["case", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ChildVoice(models.Model):
+    """The child's voice (the seed): they were told, their views in their own words, their
+    questions answered, and what they were told will happen next. Their wishes never block a
+    required referral, but the record shows them."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="child_voices")
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="+")
+    told_at = models.DateTimeField("when the child was told")
+    told_by = models.CharField("who told them", max_length=200)
+    views = models.TextField("their views, in their own words")
+    questions = models.TextField("their questions, and the answers given", blank=True)
+    next_steps = models.TextField("what they were told will happen next")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["told_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Child's voice on {self.case_id}"
+
+
+class ParentContact(models.Model):
+    """Parents or carers informed (P1), or not informed with the reason (when informing them
+    would put the child at risk)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parent_contacts")
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="+")
+    informed = models.BooleanField()
+    who = models.CharField("who was informed", max_length=200, blank=True, help_text="Name and relationship to the child.")
+    contacted_at = models.DateTimeField("when", null=True, blank=True)
+    contacted_by = models.CharField("by whom", max_length=200, blank=True)
+    response = models.TextField("their response", blank=True)
+    not_informed_reason = models.TextField("why they were not informed", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Parent contact on {self.case_id}"

@@ -1,8 +1,16 @@
 """What the layout needs on every page: the current school, the user's roles there, unread count."""
 
+from django.utils import timezone
+
 from safeguard import selectors
 from safeguard.permissions import roles_at
-from safeguard.roles import CASE_READING_ROLES, can_manage_staff, can_triage_concerns, can_view_reports
+from safeguard.roles import (
+    CASE_READING_ROLES,
+    can_change_school_settings,
+    can_manage_staff,
+    can_triage_concerns,
+    can_view_reports,
+)
 
 
 def navigation(request):
@@ -12,6 +20,7 @@ def navigation(request):
     school = selectors.current_school(request)
     roles = roles_at(user, school.pk) if school else frozenset()
     return {
+        "today": timezone.localdate(),
         "nav": {
             "school": school,
             "schools": getattr(request, "_safeguard_schools", []),
@@ -19,7 +28,8 @@ def navigation(request):
             "can_manage_staff": can_manage_staff(roles),
             "can_view_reports": can_view_reports(roles),
             "is_lead": can_triage_concerns(roles),
+            "can_change_settings": can_change_school_settings(roles),
             "sees_cases": bool(roles & CASE_READING_ROLES),
             "unread": selectors.unread_notification_count(user),
-        }
+        },
     }

@@ -8,6 +8,17 @@ from django.contrib.auth.forms import AuthenticationForm
 from safeguard.roles import ROLE_HELP, Role
 
 
+def add_service_errors(form, error) -> None:
+    """Show a service's ValidationError beside the matching form fields (or above the form)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for item in errors:
+                form.add_error(field if field in form.fields else None, item)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
 class LoginForm(AuthenticationForm):
     """Email and password. A failure says only that one of them is wrong, never which."""
 
@@ -54,3 +65,19 @@ class StaffAddForm(forms.Form):
         if not name:
             raise forms.ValidationError("Enter the person's full name.")
         return name
+
+
+class SchoolSettingsForm(forms.ModelForm):
+    class Meta:
+        from safeguard.models import School
+
+        model = School
+        fields = ["high_number_threshold"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["high_number_threshold"].error_messages.update(
+            {"min_value": "Enter at least 2.", "max_value": "Enter 500 or fewer.", "invalid": "Enter a whole number."}
+        )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save settings"))

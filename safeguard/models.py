@@ -36,6 +36,26 @@ class School(models.Model):
         help_text="A disclosure involving at least this many children meets the 'high number of children' criterion.",
     )
 
+    # Referral timings (DOMAIN.md, "Reporting routes": defaults a school may change).
+    police_referral_due_days = models.PositiveSmallIntegerField(
+        "a required police referral is due within (working days)",
+        default=0,
+        validators=[MaxValueValidator(5)],
+        help_text="0 means the same day.",
+    )
+    acknowledgement_chase_days = models.PositiveSmallIntegerField(
+        "chase an acknowledgement after (working days)", default=2, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    platform_check_hours = models.PositiveSmallIntegerField(
+        "check a platform report after (hours)",
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],
+        help_text="If the platform has not resolved it by then, Safeguard offers a Report Harmful Content step.",
+    )
+    review_interval_days = models.PositiveSmallIntegerField(
+        "review every open case at least every (days)", default=14, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["trust", "name"], name="school_name_unique_in_trust")]

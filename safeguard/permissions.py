@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from safeguard.audit import audit_record
-from safeguard.roles import READS_ALL_CASES, CaseAction, Role, case_actions
+from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, CaseAction, Role, case_actions
 
 VIEW_CASE_PERMISSION = "view_case"
 
@@ -123,3 +123,18 @@ def cases_visible_to(user) -> QuerySet:
     if not whole_school and not pastoral:
         return Case.objects.none()
     return Case.objects.filter(condition)
+
+
+def get_concern_for_user(user, pk):
+    """A concern, for the DSLs of its school only. Whoever raised it cannot read it back (404)."""
+    from cases.models import Concern
+
+    try:
+        concern = Concern.objects.select_related("school", "raised_by").get(pk=int(pk))
+    except (Concern.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("No such concern.") from None
+    if not roles_at(user, concern.school_id) & SAFEGUARDING_LEADS:
+        with transaction.atomic():
+            audit_record(actor=user, action="cases.concern.access_refused", obj=concern, school=concern.school_id)
+        raise Http404("No such concern.")
+    return concern

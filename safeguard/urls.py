@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cases.urls import concern_urlpatterns, pupil_urlpatterns
+from referrals.urls import case_urlpatterns as referral_case_urlpatterns
 from safeguard import views
 
 urlpatterns = [
@@ -22,5 +24,9 @@ urlpatterns = [
     path("staff/<int:user_id>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
     path("staff/<int:user_id>/send-link/", views.staff_send_link, name="staff_send_link"),
     path("cases/", include("cases.urls")),
+    path("cases/<int:pk>/", include(referral_case_urlpatterns)),
+    path("pupils/", include(pupil_urlpatterns)),
+    path("concerns/", include(concern_urlpatterns)),
+    path("settings/school/", views.school_settings, name="school_settings"),
     path("referrals/", include("referrals.urls")),
 ]

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguard import selectors, services
-from safeguard.forms import LoginForm, StaffAddForm, StaffRolesForm
+from safeguard.forms import LoginForm, StaffAddForm, StaffRolesForm, add_service_errors
 from safeguard.permissions import roles_at
 from safeguard.roles import can_manage_staff
 
@@ -87,7 +87,7 @@ def staff_add(request):
                 roles=form.cleaned_data["roles"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{user.full_name} was added. New accounts are emailed a link to set a password.")
             return redirect("staff_list")
@@ -105,7 +105,7 @@ def staff_edit(request, user_id: int):
         try:
             services.staff_set_roles(actor=request.user, school=school, user=member, roles=form.cleaned_data["roles"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Roles saved for {member.full_name}. Their open sessions have ended.")
             return redirect("staff_list")
@@ -149,14 +149,26 @@ def _staff_toggle(request, user_id, service, done_message):
     return redirect("staff_edit", user_id=member.pk)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(field if field in form.fields else None, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
+# --- School settings (DSL) -----------------------------------------------------------------------
+
+
+def school_settings(request):
+    from safeguard.forms import SchoolSettingsForm
+    from safeguard.roles import can_change_school_settings
+
+    school = selectors.current_school(request)
+    if school is None or not can_change_school_settings(roles_at(request.user, school.pk)):
+        raise PermissionDenied("Only the school's Designated Safeguarding Lead can change its settings.")
+    form = SchoolSettingsForm(request.POST or None, instance=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.school_settings_update(actor=request.user, school=school, changes=form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Settings saved." if changed else "Nothing had changed.")
+            return redirect("school_settings")
+    return render(request, "safeguard/school_settings.html", {"school": school, "form": form})
 
 
 # --- Notifications -------------------------------------------------------------------------------

@@ -70,9 +70,36 @@ class PupilFactory(factory.django.DjangoModelFactory):
     year_group = 10
 
 
-def make_case(*, actor: User, school: School, pupils=(), summary: str = "A test concern.", **kwargs):
+def disclosure_input(*, pupils=(), summary: str = "A test concern.", **overrides):
+    """A complete DisclosureInput with every criterion answerable: override what a test is about."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.services import ChildInput, DisclosureInput
+
+    values = {
+        "summary": summary,
+        "disclosed_at": timezone.now() - timedelta(hours=1),
+        "method": "in_person",
+        "disclosed_to": "Form tutor",
+        "child_account": "She said an older pupil keeps sending her messages she does not want.",
+        "incident_date": timezone.localdate() - timedelta(days=3),
+        "kinds": ["unwanted_sexualisation"],
+        "platforms": ["Snapchat"],
+        "pupils": [ChildInput(p, ChildPart.HARMED) for p in pupils],
+        "adult_involvement": "none",
+        "imagery": "none",
+        "answers": {"C1": "no", "C2": "no", "C4": "no", "C6": "no"},
+    }
+    values.update(overrides)
+    return DisclosureInput(**values)
+
+
+def make_case(*, actor: User, school: School, pupils=(), summary: str = "A test concern.", **overrides):
+    """A case recorded through the disclosure service, so it is assessed and audited as real ones."""
     from cases import services
 
-    return services.case_create(
-        actor=actor, school=school, summary=summary, children=[(p, ChildPart.HARMED) for p in pupils], **kwargs
+    return services.disclosure_record(
+        actor=actor, school=school, data=disclosure_input(pupils=pupils, summary=summary, **overrides)
     )

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 
 PERSONAS = ("anon", "dsl", "deputy", "pastoral", "pastoral_unassigned", "head", "it_admin", "staff_member", "other_dsl")
 
-ALL_LOGGED_IN = {p: 200 for p in PERSONAS if p != "anon"}
-
 
 def statuses(default: int | None = None, **overrides: int) -> dict[str, int]:
     table = {p: default for p in PERSONAS if p != "anon"} if default is not None else {}
@@ -31,6 +29,17 @@ class Row:
 
 
 CASE_READERS = {"dsl": 200, "deputy": 200, "pastoral": 200, "head": 200}
+#: Who may change a case: the school's DSLs; those who may only read it get 403, others 404.
+CASE_MANAGERS = {
+    "dsl": 200,
+    "deputy": 200,
+    "pastoral": 403,
+    "head": 403,
+    "pastoral_unassigned": 404,
+    "it_admin": 404,
+    "staff_member": 404,
+    "other_dsl": 404,
+}
 CASE_HIDDEN = {"pastoral_unassigned": 404, "it_admin": 404, "staff_member": 404, "other_dsl": 404}
 
 MATRIX: dict[str, Row] = {
@@ -55,4 +64,48 @@ MATRIX: dict[str, Row] = {
     "case_detail": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)),
     "case_assign": Row(args=lambda ctx: [ctx["case"].pk], post_only=True, get=statuses(405)),
     "case_unassign": Row(args=lambda ctx: [ctx["case"].pk, ctx["pastoral"].pk], post_only=True, get=statuses(405)),
+    # Recording and changing disclosures: the DSL and deputy only; a hidden case is a 404.
+    "disclosure_new": Row(get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
+    "disclosure_draft": Row(post_only=True, get=statuses(405)),
+    "disclosure_draft_discard": Row(post_only=True, get=statuses(405)),
+    "case_facts_edit": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "case_correct": Row(args=lambda ctx: [ctx["case"].pk, "child_account"], get=statuses(None, **CASE_MANAGERS)),
+    "case_decide": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "case_note_add": Row(
+        args=lambda ctx: [ctx["case"].pk], get=statuses(None, dsl=200, deputy=200, pastoral=200, head=403, **CASE_HIDDEN)
+    ),
+    "case_note_correct": Row(args=lambda ctx: [ctx["case"].pk, ctx["note"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "case_child_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "case_child_remove": Row(
+        args=lambda ctx: [ctx["case"].pk, "pupil", ctx["case_child"].pk], get=statuses(None, **CASE_MANAGERS)
+    ),
+    # Referral steps, actions, the child's voice, parents, closure: the DSLs; pastoral staff complete their own actions.
+    "step_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "step_detail": Row(args=lambda ctx: [ctx["case"].pk, ctx["step"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "step_act": Row(args=lambda ctx: [ctx["case"].pk, ctx["step"].pk, "made"], post_only=True, get=statuses(405)),
+    "action_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "action_complete": Row(
+        args=lambda ctx: [ctx["case"].pk, ctx["action"].pk], get=statuses(None, **{**CASE_MANAGERS, "pastoral": 200})
+    ),
+    "action_cancel": Row(args=lambda ctx: [ctx["case"].pk, ctx["action"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "child_voice_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "parent_contact_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "case_close": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "case_reopen": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **{**CASE_MANAGERS, "dsl": 302, "deputy": 302})),
+    "case_review": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "route_list": Row(get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
+    "route_edit": Row(args=lambda ctx: ["R7"], get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
+    # Concerns: anyone with a role raises one; only the DSLs read them, and the raiser never can.
+    "concern_new": Row(get=statuses(200)),
+    "concern_sent": Row(get=statuses(200)),
+    "concern_list": Row(get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
+    "concern_detail": Row(args=lambda ctx: [ctx["concern"].pk], get=statuses(404, dsl=200, deputy=200)),
+    "concern_nfa": Row(args=lambda ctx: [ctx["concern"].pk], post_only=True, get=statuses(405)),
+    "school_settings": Row(get=statuses(403, dsl=200, other_dsl=200)),
+    # Pupils: import, search and correction are for the school's DSLs; the pupil page follows the cases.
+    "pupil_import": Row(get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
+    "pupil_import_detail": Row(args=lambda ctx: [ctx["pupil_import"].pk], get=statuses(404, dsl=200, deputy=200)),
+    "pupil_search": Row(get=statuses(403, dsl=200, deputy=200, other_dsl=200), query="?q=Te"),
+    "pupil_edit": Row(args=lambda ctx: [ctx["pupil"].pk], get=statuses(404, dsl=200, deputy=200)),
+    "pupil_detail": Row(args=lambda ctx: [ctx["pupil"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)),
 }

@@ -33,8 +33,29 @@ def test_every_row_covers_every_persona():
 
 
 @pytest.fixture
-def matrix_context(personas, case, other_case):
-    return {**personas, "case": case, "other_case": other_case}
+def matrix_context(personas, case, other_case, pupil, school, dsl):
+    from django.utils import timezone
+
+    from cases.models import PupilImport
+    from cases.services import concern_raise, note_add
+    from referrals.services import action_create
+
+    pupil_import = PupilImport.objects.create(school=school, uploaded_by=dsl, filename="roll.csv", content="UPN\n", report={})
+    concern = concern_raise(actor=personas["staff_member"], school=school, children="A pupil", what_happened="Something I saw.")
+    return {
+        **personas,
+        "case": case,
+        "other_case": other_case,
+        "pupil": pupil,
+        "pupil_import": pupil_import,
+        "note": note_add(actor=dsl, case=case, text="A note."),
+        "case_child": case.children.get(),
+        "concern": concern,
+        "step": case.steps.order_by("id").first(),
+        "action": action_create(
+            actor=dsl, case=case, owner=personas["pastoral"], title="Check in", due_date=timezone.localdate()
+        ),
+    }
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))

@@ -1,4 +1,4 @@
-"""Case views: thin, each reaches its case through the permission gateway."""
+"""The case list and the case page; assignment of pastoral staff."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cases import selectors, services
-from cases.forms import AssignForm
+from cases.criteria import OUTCOME_WORDS, Outcome
+from cases.forms import AssignForm, NoteForm
 from cases.models import CaseStatus
 from safeguard.models import User
 from safeguard.permissions import get_case_for_user, roles_at
@@ -24,22 +25,43 @@ def case_list(request):
     status = request.GET.get("status") or ""
     if status not in CaseStatus.values:
         status = ""
+    outcome = request.GET.get("outcome") or ""
+    if outcome not in Outcome.__members__.values():
+        outcome = ""
     cases = selectors.case_list(request.user, school=school, status=status or None)
-    return render(request, "cases/case_list.html", {"school": school, "cases": cases, "status": status})
+    if outcome:
+        cases = cases.filter(outcome=outcome)
+    return render(
+        request,
+        "cases/case_list.html",
+        {"school": school, "cases": cases, "status": status, "outcome": outcome, "outcomes": OUTCOME_WORDS.items()},
+    )
 
 
 def case_detail(request, pk: int):
     case = get_case_for_user(request.user, pk, CaseAction.VIEW)
     allowed = case.allowed_actions
     services.case_record_view(actor=request.user, case=case)
-    case = selectors.case_detail(case)
+    page = selectors.case_page(case)
+    from referrals.selectors import case_referrals
+
+    referrals = case_referrals(case, user=request.user, own_actions_only=CaseAction.MANAGE not in allowed)
     assign_form = None
     if CaseAction.MANAGE in allowed:
-        assign_form = AssignForm(school_id=case.school_id, exclude_ids=[a.user_id for a in case.current_assignments])
+        assign_form = AssignForm(school_id=case.school_id, exclude_ids=[a.user_id for a in page.assignments])
     return render(
         request,
         "cases/case_detail.html",
-        {"case": case, "allowed": allowed, "can_manage": CaseAction.MANAGE in allowed, "assign_form": assign_form},
+        {
+            "case": page.case,
+            "page": page,
+            "referrals": referrals,
+            "allowed": allowed,
+            "can_manage": CaseAction.MANAGE in allowed,
+            "can_note": CaseAction.ADD_NOTE in allowed,
+            "assign_form": assign_form,
+            "note_form": NoteForm() if CaseAction.ADD_NOTE in allowed else None,
+        },
     )
 
 

@@ -1,15 +1,15 @@
-"""Writes to cases. Each service is atomic and writes its audit event in the same transaction."""
+"""Opening cases, recording views, and assigning pastoral staff."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cases.models import Case, CaseAssignment, CaseChild, Pupil
+from cases.models import Case, CaseAssignment
 from safeguard.audit import audit_record
 from safeguard.models import School, User
 from safeguard.permissions import VIEW_CASE_PERMISSION, roles_at
@@ -24,18 +24,16 @@ def _next_reference(school: School) -> str:
 
 
 @transaction.atomic
-def case_create(*, actor: User, school: School, summary: str, children: Iterable[tuple[Pupil, str]] = ()) -> Case:
-    """Open a case. KCSIE: a clear and comprehensive summary of the concern is recorded in writing."""
+def case_create(*, actor: User, school: School, summary: str) -> Case:
+    """Open a case (called by disclosure_record, which records what it is about in the same
+    transaction). KCSIE: a clear and comprehensive summary of the concern is recorded in writing."""
     case = Case.objects.create(
         school=school,
         reference=_next_reference(school),
         summary=summary,
         created_by=actor,
+        review_due=timezone.localdate() + timedelta(days=school.review_interval_days),
     )
-    for pupil, part in children:
-        if pupil.school_id != school.pk:
-            raise ValidationError("A pupil of another school cannot be added to this case.")
-        CaseChild.objects.create(case=case, pupil=pupil, part=part)
     audit_record(actor=actor, action="cases.case.created", obj=case, school=school)
     return case
 
@@ -44,6 +42,11 @@ def case_create(*, actor: User, school: School, summary: str, children: Iterable
 def case_record_view(*, actor: User, case: Case, what: str = "case") -> None:
     """Every view of a case is audited (DOMAIN.md, "Security and data protection")."""
     audit_record(actor=actor, action="cases.case.viewed", obj=case, school=case.school_id, extra={"page": what})
+
+
+@transaction.atomic
+def concern_record_view(*, actor: User, concern) -> None:
+    audit_record(actor=actor, action="cases.concern.viewed", obj=concern, school=concern.school_id)
 
 
 @transaction.atomic

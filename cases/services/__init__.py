@@ -1,0 +1,49 @@
+"""Writes to cases: each service is atomic and writes its audit event in the same transaction.
+
+Split by subject; import from here (``from cases import services``).
+"""
+
+from cases.services.assessments import case_reassess, pupil_cases_reassess
+from cases.services.cases import case_assign, case_create, case_record_view, case_unassign
+from cases.services.concerns import concern_no_further_action, concern_raise
+from cases.services.decisions import decision_record
+from cases.services.disclosures import (
+    ChildInput,
+    DisclosureInput,
+    OtherChildInput,
+    child_add,
+    child_remove,
+    disclosure_record,
+    facts_update,
+    narrative_correct,
+    other_child_add,
+    other_child_remove,
+)
+from cases.services.drafts import draft_discard, draft_save
+from cases.services.notes import note_add, note_correct
+
+__all__ = [
+    "ChildInput",
+    "DisclosureInput",
+    "OtherChildInput",
+    "case_assign",
+    "case_create",
+    "case_reassess",
+    "case_record_view",
+    "case_unassign",
+    "child_add",
+    "child_remove",
+    "concern_no_further_action",
+    "concern_raise",
+    "decision_record",
+    "disclosure_record",
+    "draft_discard",
+    "draft_save",
+    "facts_update",
+    "narrative_correct",
+    "note_add",
+    "note_correct",
+    "other_child_add",
+    "other_child_remove",
+    "pupil_cases_reassess",
+]

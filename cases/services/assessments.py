@@ -1,0 +1,81 @@
+"""Re-assessment: every change of facts re-runs the criteria and keeps the earlier results."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+
+from cases import criteria
+from cases.facts import facts_for_case
+from cases.models import Assessment, Case, CaseStatus
+from safeguard.audit import audit_record
+from safeguard.roles import SAFEGUARDING_LEADS
+
+
+@transaction.atomic
+def case_reassess(*, case: Case, trigger: str, actor=None) -> Assessment:
+    """Run the criteria on the case's current facts and keep the result with its rule-set version.
+
+    A case that becomes *police referral required* alerts the school's DSLs at once and gets a
+    police step due the same day (DOMAIN.md, "Rules of the assessment").
+    """
+    previous = case.current_assessment
+    facts = facts_for_case(case)
+    result = criteria.assess(facts)
+    assessment = Assessment.objects.create(
+        case=case,
+        trigger=trigger,
+        actor=actor,
+        ruleset_version=result.ruleset_version,
+        outcome=result.outcome,
+        complete=result.complete,
+        met=list(result.met),
+        facts=criteria.facts_to_dict(facts),
+        result=result.to_dict(),
+    )
+    Case.objects.filter(pk=case.pk).update(outcome=result.outcome, current_assessment=assessment)
+    case.outcome, case.current_assessment = result.outcome, assessment
+    audit_record(
+        actor=actor,
+        action="cases.assessment.created",
+        obj=case,
+        school=case.school_id,
+        extra={"outcome": str(result.outcome), "met": list(result.met), "trigger": trigger, "ruleset": result.ruleset_version},
+    )
+    became_required = result.outcome == criteria.Outcome.REQUIRED and (
+        previous is None or previous.outcome != criteria.Outcome.REQUIRED
+    )
+    if became_required:
+        _alert_required(case)
+    # Referral steps follow the assessment: routes suggested from the facts, and a police step
+    # due the same day when the case has just become required.
+    from referrals.services import steps_after_assessment
+
+    steps_after_assessment(case=case, assessment=assessment, became_required=became_required, actor=actor)
+    return assessment
+
+
+def _alert_required(case: Case) -> None:
+    from safeguard.selectors import users_with_role
+    from safeguard.services import notification_create
+
+    notification_create(
+        recipients=users_with_role(case.school_id, SAFEGUARDING_LEADS),
+        school=case.school,
+        kind="police_referral_required",
+        title=f"Case {case.reference}: police referral required",
+        url=reverse("case_detail", args=[case.pk]),
+    )
+
+
+@transaction.atomic
+def pupil_cases_reassess(*, pupil, actor) -> list[Assessment]:
+    """A pupil's date of birth or vulnerability flags changed: re-assess their open cases."""
+    from cases.models import AssessmentTrigger
+
+    cases = (
+        Case.objects.filter(children__pupil=pupil, children__removed_at__isnull=True, status=CaseStatus.OPEN)
+        .select_related("school", "current_assessment")
+        .distinct()
+    )
+    return [case_reassess(case=case, trigger=AssessmentTrigger.PUPIL_RECORD_CHANGED, actor=actor) for case in cases]

@@ -1,0 +1,250 @@
+"""Recording a disclosure and changing what it says, always through a service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cases import forms as case_forms
+from cases import selectors, services
+from cases.models import CaseChild, Concern, ConcernStatus, DisclosureDraft, OtherChild
+from cases.services.disclosures import NARRATIVE_LABELS
+from cases.views.common import lead_school
+from safeguard.forms import add_service_errors
+from safeguard.permissions import get_case_for_user
+from safeguard.roles import CaseAction
+
+
+def _concern_for(request, school) -> Concern | None:
+    raw = request.POST.get("concern") or request.GET.get("concern")
+    if not raw:
+        return None
+    concern = Concern.objects.filter(pk=raw if str(raw).isdigit() else 0, school=school, status=ConcernStatus.NEW).first()
+    if concern is None:
+        raise Http404("No such concern waiting for triage.")
+    return concern
+
+
+def disclosure_new(request):
+    """Record a disclosure. A draft is saved as the DSL types (see disclosure_draft)."""
+    school = lead_school(request)
+    concern = _concern_for(request, school)
+    draft = DisclosureDraft.objects.filter(user=request.user, school=school).first()
+    if request.method == "POST":
+        bundle = case_forms.DisclosureForms(request.POST, school=school)
+        if bundle.is_valid():
+            try:
+                case = services.disclosure_record(actor=request.user, school=school, data=bundle.to_input(), concern=concern)
+            except ValidationError as error:
+                bundle.apply_service_errors(error)
+            else:
+                messages.success(
+                    request, f"Disclosure recorded as case {case.reference} and assessed against the police-referral criteria."
+                )
+                return redirect("case_detail", pk=case.pk)
+        # Keep what was typed even if the tab is closed now.
+        services.draft_save(user=request.user, school=school, data=dict(request.POST.lists()), concern=concern)
+        messages.error(request, "Some answers need attention. They are marked below; nothing you typed has been lost.")
+    elif draft is not None and request.GET.get("fresh") != "1":
+        bundle = case_forms.DisclosureForms(school=school, draft=draft.data)
+        concern = concern or draft.concern
+    else:
+        initial = {"disclosed_at": case_forms.local_now_for_input(), "concern": concern.pk if concern else None}
+        if concern is not None:
+            initial["summary"] = concern.what_happened[:2000]
+        bundle = case_forms.DisclosureForms(school=school, initial=initial)
+    bundle.label_pupil_rows()
+    return render(
+        request,
+        "cases/disclosure_form.html",
+        {
+            "school": school,
+            "forms": bundle,
+            "form": bundle.form,
+            "draft": draft if request.method == "GET" else None,
+            "concern": concern,
+            "platform_suggestions": selectors.platform_suggestions(school),
+        },
+    )
+
+
+@require_POST
+def disclosure_draft(request):
+    """Autosave (htmx): keeps the form as typed; answers with when it was saved."""
+    school = lead_school(request)
+    concern = _concern_for(request, school) if request.POST.get("concern") else None
+    draft = services.draft_save(user=request.user, school=school, data=dict(request.POST.lists()), concern=concern)
+    if draft is None:
+        return HttpResponse("This draft is too long to save automatically. Save the disclosure to keep it.")
+    return HttpResponse(f"Draft saved at {timezone.localtime(draft.updated_at):%H:%M:%S}.")
+
+
+@require_POST
+def disclosure_draft_discard(request):
+    school = lead_school(request)
+    services.draft_discard(user=request.user, school=school)
+    messages.success(request, "The draft was discarded.")
+    return redirect("disclosure_new")
+
+
+def case_facts_edit(request, pk: int):
+    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
+    case = selectors.case_for_editing(case)
+    form = case_forms.FactsChangeForm(request.POST or None, initial=case_forms.FactsChangeForm.initial_for(case))
+    if request.method == "POST" and form.is_valid():
+        data = services.DisclosureInput(summary="", disclosed_to="", child_account="", **form.fact_values())
+        try:
+            changed = services.facts_update(actor=request.user, case=case, data=data, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, "The facts were changed and the case was assessed again.")
+            else:
+                messages.info(request, "Nothing had changed, so nothing was saved.")
+            return redirect("case_detail", pk=case.pk)
+    return render(
+        request,
+        "cases/facts_form.html",
+        {"case": case, "form": form, "platform_suggestions": selectors.platform_suggestions(case.school)},
+    )
+
+
+def case_correct(request, pk: int, field: str):
+    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
+    if field not in NARRATIVE_LABELS:
+        raise Http404("That part of the record cannot be corrected.")
+    case = selectors.case_for_editing(case)
+    current = case.summary if field == "summary" else getattr(case.disclosure, field)
+    form = case_forms.CorrectionForm(request.POST or None, initial={"new_text": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.narrative_correct(
+                actor=request.user,
+                case=case,
+                field_name=field,
+                new_text=form.cleaned_data["new_text"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{NARRATIVE_LABELS[field]} corrected. The earlier text is kept in the record.")
+            return redirect("case_detail", pk=case.pk)
+    history = selectors.corrections_of(case, field)
+    return render(
+        request, "cases/correction_form.html", {"case": case, "form": form, "label": NARRATIVE_LABELS[field], "history": history}
+    )
+
+
+def case_decide(request, pk: int):
+    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
+    page = selectors.case_page(case)
+    form = case_forms.DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decision_record(
+                actor=request.user, case=case, decision=form.cleaned_data["decision"], rationale=form.cleaned_data["rationale"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Your decision is recorded.")
+            return redirect("case_detail", pk=case.pk)
+    return render(request, "cases/decision_form.html", {"case": page.case, "page": page, "form": form})
+
+
+def case_note_add(request, pk: int):
+    case = get_case_for_user(request.user, pk, CaseAction.ADD_NOTE)
+    form = case_forms.NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_add(actor=request.user, case=case, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Note added to the chronology.")
+            return redirect("case_detail", pk=case.pk)
+    return render(request, "cases/note_form.html", {"case": case, "form": form})
+
+
+def case_note_correct(request, pk: int, note_id: int):
+    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
+    note = case.notes.filter(pk=note_id).first()
+    if note is None:
+        raise Http404("No such note on this case.")
+    current = note.corrections.order_by("-made_at", "-id").values_list("new_text", flat=True).first() or note.text
+    form = case_forms.CorrectionForm(request.POST or None, initial={"new_text": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_correct(
+                actor=request.user,
+                case=case,
+                note=note,
+                new_text=form.cleaned_data["new_text"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Note corrected. The note as first written is kept in the record.")
+            return redirect("case_detail", pk=case.pk)
+    history = note.corrections.select_related("made_by").order_by("made_at", "id")
+    return render(
+        request, "cases/correction_form.html", {"case": case, "form": form, "label": "Note", "history": history, "note": note}
+    )
+
+
+def case_child_add(request, pk: int):
+    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
+    case = selectors.case_for_editing(case)
+    pupil_form = case_forms.AddPupilForm(
+        request.POST if "add_pupil" in request.POST else None, school=case.school, prefix="pupil"
+    )
+    other_form = case_forms.OtherChildRowForm(request.POST if "add_other" in request.POST else None, prefix="other")
+    if request.method == "POST":
+        form = pupil_form if "add_pupil" in request.POST else other_form
+        if form.is_valid():
+            try:
+                if form is pupil_form:
+                    services.child_add(
+                        actor=request.user, case=case, pupil=form.cleaned_data["pupil"], part=form.cleaned_data["part"]
+                    )
+                else:
+                    services.other_child_add(actor=request.user, case=case, data=form.to_input())
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Child added to the case; the case was assessed again.")
+                return redirect("case_detail", pk=case.pk)
+    return render(request, "cases/child_add.html", {"case": case, "pupil_form": pupil_form, "other_form": other_form})
+
+
+def case_child_remove(request, pk: int, kind: str, child_id: int):
+    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
+    model = {"pupil": CaseChild, "other": OtherChild}.get(kind)
+    if model is None:
+        raise Http404("No such child on this case.")
+    child = model.objects.filter(case=case, pk=child_id, removed_at__isnull=True).first()
+    if child is None:
+        raise Http404("No such child on this case.")
+    form = case_forms.RemoveChildForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if kind == "pupil":
+                services.child_remove(actor=request.user, case=case, link=child, reason=form.cleaned_data["reason"])
+            else:
+                services.other_child_remove(actor=request.user, case=case, other=child, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, "Child taken off the case; the record keeps that they were on it, and why they were taken off."
+            )
+            return redirect("case_detail", pk=case.pk)
+    label = child.pupil.full_name if kind == "pupil" else child.description
+    return render(request, "cases/child_remove.html", {"case": case, "form": form, "label": label})

@@ -1,0 +1,93 @@
+"""Referral entries for the case and pupil chronologies: steps, actions, the child's voice,
+parents' contact, reviews and status changes. One query per kind of record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cases.chronology import Entry, name_of
+from cases.models import CaseReview, CaseStatusChange
+from referrals.models import Action, ChildVoice, ParentContact, StepEvent
+
+
+def referral_entries(cases: dict, case_ids: list[int]) -> Iterable[Entry]:
+    for e in StepEvent.objects.filter(case_id__in=case_ids).select_related("by"):
+        yield Entry(e.at, e.case_id, cases[e.case_id].reference, "step", e.summary, e.detail, name_of(e.by), 4)
+    for a in Action.objects.filter(case_id__in=case_ids).select_related("owner", "created_by", "finished_by"):
+        ref = cases[a.case_id].reference
+        yield Entry(
+            a.created_at,
+            a.case_id,
+            ref,
+            "action",
+            f"Action for {a.owner.full_name}: {a.title}",
+            f"Due {a.due_date:%-d %b %Y}",
+            name_of(a.created_by),
+            5,
+        )
+        if a.status == "done":
+            yield Entry(a.done_at, a.case_id, ref, "action", f"Action done: {a.title}", a.done_note, name_of(a.finished_by), 5)
+        elif a.status == "cancelled":
+            yield Entry(
+                a.done_at,
+                a.case_id,
+                ref,
+                "action",
+                f"Action cancelled: {a.title}",
+                f"Reason: {a.cancelled_reason}",
+                name_of(a.finished_by),
+                5,
+            )
+    for v in ChildVoice.objects.filter(case_id__in=case_ids).select_related("pupil", "recorded_by"):
+        detail = f"Their views: {v.views}\nTold what happens next: {v.next_steps}"
+        if v.questions:
+            detail += f"\nTheir questions and the answers: {v.questions}"
+        yield Entry(
+            v.told_at,
+            v.case_id,
+            cases[v.case_id].reference,
+            "voice",
+            f"{v.pupil.full_name} was told, by {v.told_by}",
+            detail,
+            name_of(v.recorded_by),
+            6,
+        )
+    for p in ParentContact.objects.filter(case_id__in=case_ids).select_related("pupil", "recorded_by"):
+        ref = cases[p.case_id].reference
+        if p.informed:
+            detail = f"Told by {p.contacted_by}." + (f" Their response: {p.response}" if p.response else "")
+            yield Entry(
+                p.contacted_at,
+                p.case_id,
+                ref,
+                "parents",
+                f"Parents or carers informed: {p.who} ({p.pupil.full_name})",
+                detail,
+                name_of(p.recorded_by),
+                6,
+            )
+        else:
+            yield Entry(
+                p.recorded_at,
+                p.case_id,
+                ref,
+                "parents",
+                f"Parents or carers not informed ({p.pupil.full_name})",
+                f"Reason: {p.not_informed_reason}",
+                name_of(p.recorded_by),
+                6,
+            )
+    for r in CaseReview.objects.filter(case_id__in=case_ids).select_related("reviewed_by"):
+        yield Entry(
+            r.reviewed_at,
+            r.case_id,
+            cases[r.case_id].reference,
+            "review",
+            "Case reviewed",
+            f"{r.notes}\nNext review by {r.next_review_due:%-d %b %Y}.",
+            name_of(r.reviewed_by),
+            7,
+        )
+    for c in CaseStatusChange.objects.filter(case_id__in=case_ids).select_related("by"):
+        title = "Case closed" if c.to_status == "closed" else "Case reopened"
+        yield Entry(c.at, c.case_id, cases[c.case_id].reference, "status", title, c.reason, name_of(c.by), 8)

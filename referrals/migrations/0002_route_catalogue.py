@@ -1,0 +1,20 @@
+"""The reporting routes R1–R8 and P1, as data."""
+
+from django.db import migrations
+
+from referrals.catalogue import ROUTES
+
+
+def load(apps, schema_editor):
+    Route = apps.get_model("referrals", "Route")
+    for position, spec in enumerate(ROUTES):
+        Route.objects.update_or_create(code=spec["code"], defaults={**spec, "position": position})
+
+
+def unload(apps, schema_editor):
+    apps.get_model("referrals", "Route").objects.filter(code__in=[r["code"] for r in ROUTES]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("referrals", "0001_initial")]
+    operations = [migrations.RunPython(load, unload)]

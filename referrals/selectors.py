@@ -1,0 +1,107 @@
+"""Reads for referrals: a case's steps and actions, and what is due across a school."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases.models import Case, CaseStatus
+from referrals.models import (
+    OPEN_STEP_STATES,
+    Action,
+    ActionStatus,
+    ChildVoice,
+    ParentContact,
+    Route,
+    SchoolRoute,
+    Step,
+    StepState,
+)
+from safeguard.permissions import cases_visible_to
+
+
+@dataclass
+class CaseReferrals:
+    steps: list[Step]
+    actions: list[Action]
+    voices: list[ChildVoice]
+    parents: list[ParentContact]
+    open_step_count: int
+    open_action_count: int
+
+
+def case_referrals(case: Case, *, user=None, own_actions_only: bool = False) -> CaseReferrals:
+    steps = list(Step.objects.filter(case=case).select_related("route", "owner").order_by("position", "id"))
+    actions = Action.objects.filter(case=case).select_related("owner").order_by("status", "due_date", "id")
+    if own_actions_only:
+        actions = actions.filter(owner=user)
+    actions = list(actions)
+    today = timezone.localdate()
+    for step in steps:
+        step.overdue = bool(step.is_open and step.state != StepState.SUGGESTED and step.due_date and step.due_date < today)
+    for action in actions:
+        action.overdue = action.status == ActionStatus.OPEN and action.due_date < today
+    return CaseReferrals(
+        steps=steps,
+        actions=actions,
+        voices=list(ChildVoice.objects.filter(case=case).select_related("pupil", "recorded_by")),
+        parents=list(ParentContact.objects.filter(case=case).select_related("pupil", "recorded_by")),
+        open_step_count=sum(1 for s in steps if s.is_open),
+        open_action_count=Action.objects.filter(case=case, status=ActionStatus.OPEN).count(),
+    )
+
+
+def route_details(school, route: Route) -> str:
+    return SchoolRoute.objects.filter(school=school, route=route).values_list("contact_details", flat=True).first() or ""
+
+
+def school_routes(school) -> list[tuple[Route, SchoolRoute | None]]:
+    own = {r.route_id: r for r in SchoolRoute.objects.filter(school=school)}
+    return [(route, own.get(route.pk)) for route in Route.objects.order_by("position")]
+
+
+def steps_due(user, school, *, today: date | None = None) -> dict[str, list[Step]]:
+    """Open steps due today and overdue across the school's cases (what the DSL's home shows)."""
+    today = today or timezone.localdate()
+    visible = cases_visible_to(user).filter(school=school, status=CaseStatus.OPEN)
+    base = (
+        Step.objects.filter(case__in=visible, state__in=OPEN_STEP_STATES, due_date__lte=today)
+        .exclude(state=StepState.SUGGESTED)
+        .select_related("route", "case", "owner")
+        .order_by("due_date", "case_id", "position")
+    )
+    rows = list(base[:200])
+    return {"overdue": [s for s in rows if s.due_date < today], "today": [s for s in rows if s.due_date == today]}
+
+
+def suggestions_waiting(user, school) -> QuerySet[Step]:
+    visible = cases_visible_to(user).filter(school=school, status=CaseStatus.OPEN)
+    return (
+        Step.objects.filter(case__in=visible, state=StepState.SUGGESTED)
+        .select_related("route", "case")
+        .order_by("case_id", "position")
+    )
+
+
+def my_actions(user, *, include_done: bool = False) -> list[Action]:
+    """A person's own actions, on cases they may still see."""
+    qs = Action.objects.filter(owner=user, case__in=cases_visible_to(user)).select_related("case").order_by("due_date", "id")
+    if not include_done:
+        qs = qs.filter(status=ActionStatus.OPEN)
+    actions = list(qs[:200])
+    today = timezone.localdate()
+    for action in actions:
+        action.overdue = action.due_date < today
+    return actions
+
+
+def reviews_due(user, school, *, today: date | None = None) -> list[Case]:
+    today = today or timezone.localdate()
+    return list(
+        cases_visible_to(user)
+        .filter(school=school, status=CaseStatus.OPEN, review_due__lte=today)
+        .order_by("review_due", "id")[:50]
+    )

@@ -1,0 +1,44 @@
+"""Writes to referrals: each service is atomic and writes its audit event in the same transaction."""
+
+from referrals.services.actions import action_cancel, action_complete, action_create
+from referrals.services.closure import case_close, case_reopen, case_review
+from referrals.services.people import child_voice_record, parent_contact_record
+from referrals.services.routes import school_route_update
+from referrals.services.steps import (
+    platform_reports_check,
+    step_accept,
+    step_acknowledge,
+    step_add,
+    step_close,
+    step_mark_made,
+    step_move,
+    step_not_needed,
+    step_record_outcome,
+    step_reinstate,
+    step_update,
+    steps_after_assessment,
+)
+
+__all__ = [
+    "action_cancel",
+    "action_complete",
+    "action_create",
+    "case_close",
+    "case_reopen",
+    "case_review",
+    "child_voice_record",
+    "parent_contact_record",
+    "platform_reports_check",
+    "school_route_update",
+    "step_accept",
+    "step_acknowledge",
+    "step_add",
+    "step_close",
+    "step_mark_made",
+    "step_move",
+    "step_not_needed",
+    "step_record_outcome",
+    "step_reinstate",
+    "step_update",
+    "steps_after_assessment",
+]

@@ -1,0 +1,111 @@
+"""The referral step state machine, and what each move needs first: pure, no ORM.
+
+suggested → to do → made → acknowledged → outcome recorded → closed, or not needed (with a
+reason). A platform's or a parent's acknowledgement may never come, so "made" may go straight to
+"outcome recorded". A move the machine does not allow is refused with what must happen first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+SUGGESTED, TODO, MADE, ACKNOWLEDGED, OUTCOME_RECORDED, CLOSED, NOT_NEEDED = (
+    "suggested",
+    "todo",
+    "made",
+    "acknowledged",
+    "outcome_recorded",
+    "closed",
+    "not_needed",
+)
+
+ALLOWED: dict[str, frozenset[str]] = {
+    SUGGESTED: frozenset({TODO, NOT_NEEDED}),
+    TODO: frozenset({MADE, NOT_NEEDED}),
+    MADE: frozenset({ACKNOWLEDGED, OUTCOME_RECORDED}),
+    ACKNOWLEDGED: frozenset({OUTCOME_RECORDED}),
+    OUTCOME_RECORDED: frozenset({CLOSED}),
+    CLOSED: frozenset(),
+    NOT_NEEDED: frozenset({TODO}),
+}
+
+STATE_WORDS = {
+    SUGGESTED: "suggested",
+    TODO: "to do",
+    MADE: "made",
+    ACKNOWLEDGED: "acknowledged",
+    OUTCOME_RECORDED: "outcome recorded",
+    CLOSED: "closed",
+    NOT_NEEDED: "not needed",
+}
+
+#: What must happen before each target state, said the way a DSL would want to hear it.
+_FIRST = {
+    TODO: "Accept the suggestion (or reinstate it) before working on it.",
+    MADE: "Accept this step and give it an owner and a due date before marking it made.",
+    ACKNOWLEDGED: "Mark the step as made, with the date it was made, before recording an acknowledgement.",
+    OUTCOME_RECORDED: "Mark the step as made before recording its outcome.",
+    CLOSED: "Record the outcome before closing this step.",
+    NOT_NEEDED: "A step that has been made cannot be marked not needed: record its outcome and close it instead.",
+}
+
+REFERENCE_MAX = 100
+
+
+@dataclass(frozen=True)
+class StepFacts:
+    """What the step holds now, and what the DSL is giving with the move."""
+
+    state: str
+    made_at: datetime | None = None
+    made_how: str = ""
+    owner_id: int | None = None
+    due_date: date | None = None
+    acknowledged_at: datetime | None = None
+    outcome: str = ""
+    not_needed_reason: str = ""
+    reference: str = ""
+
+
+def transition_problem(facts: StepFacts, target: str, *, now: datetime, today: date, creating: bool = False) -> str | None:
+    """Why the move to ``target`` is refused, or None when it may go ahead."""
+    if target not in ALLOWED.get(facts.state, frozenset()):
+        if facts.state == target:
+            return f"This step is already {STATE_WORDS[target]}."
+        if facts.state in (CLOSED,):
+            return "This step is closed. Add a new step if more needs doing."
+        return _FIRST.get(target, "That move is not possible from here.")
+    if len(facts.reference) > REFERENCE_MAX:
+        return f"A reference can be at most {REFERENCE_MAX} characters (this one has {len(facts.reference)})."
+    if target == TODO:
+        if facts.owner_id is None:
+            return "Choose who owns this step."
+        if facts.due_date is None:
+            return "Give this step a due date."
+        if facts.due_date < today and (creating or facts.state in (SUGGESTED, NOT_NEEDED)):
+            return "The due date cannot be in the past."
+    if target == MADE:
+        if facts.made_at is None:
+            return "Give the date and time the referral was made."
+        if facts.made_at > now:
+            return "The date the referral was made cannot be in the future."
+        if not facts.made_how:
+            return "Say how the referral was made."
+    if target == ACKNOWLEDGED:
+        if facts.acknowledged_at is None:
+            return "Give the date and time it was acknowledged."
+        if facts.made_at and facts.acknowledged_at < facts.made_at:
+            return "The acknowledgement cannot be before the referral was made."
+        if facts.acknowledged_at > now:
+            return "The acknowledgement cannot be in the future."
+    if target == OUTCOME_RECORDED and not facts.outcome.strip():
+        return "Write down the outcome."
+    if target == NOT_NEEDED and not facts.not_needed_reason.strip():
+        return "Say why this step is not needed."
+    return None
+
+
+def next_states(state: str) -> list[str]:
+    order = [TODO, MADE, ACKNOWLEDGED, OUTCOME_RECORDED, CLOSED, NOT_NEEDED]
+    return [s for s in order if s in ALLOWED.get(state, frozenset())]
