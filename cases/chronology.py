@@ -222,8 +222,9 @@ CASE_SOURCES = (
 )
 
 
-def chronology(case_ids: Iterable[int]) -> list[Entry]:
-    """Every entry of the given cases, oldest first."""
+def chronology(case_ids: Iterable[int], *, only_actions_of=None) -> list[Entry]:
+    """Every entry of the given cases, oldest first. ``only_actions_of``: a member of pastoral
+    staff, who sees only their own actions (DOMAIN.md, "Who uses it")."""
     ids = sorted(set(case_ids))
     if not ids:
         return []
@@ -234,5 +235,5 @@ def chronology(case_ids: Iterable[int]) -> list[Entry]:
     # Steps, actions, the child's voice, parents, reviews and closure are the referrals app's records.
     from referrals.chronology import referral_entries
 
-    entries.extend(referral_entries(cases, ids))
+    entries.extend(referral_entries(cases, ids, only_actions_of=only_actions_of))
     return sorted(entries, key=lambda e: (e.at, e.order, e.case_id))

@@ -67,7 +67,7 @@ def case_for_editing(case: Case) -> Case:
     return Case.objects.select_related("school", "disclosure", "current_assessment").get(pk=case.pk)
 
 
-def case_page(case: Case) -> CasePage:
+def case_page(case: Case, *, only_actions_of=None) -> CasePage:
     """Everything the case page shows, in a fixed number of queries whatever the case holds."""
     case = Case.objects.select_related("school", "created_by", "disclosure", "current_assessment").get(pk=case.pk)
     links = list(CaseChild.objects.filter(case=case).select_related("pupil", "removed_by").order_by("id"))
@@ -103,7 +103,7 @@ def case_page(case: Case) -> CasePage:
         platforms=list(CasePlatform.objects.filter(case=case, removed_at__isnull=True).values_list("name", flat=True)),
         decisions=decisions,
         notes=notes,
-        chronology=chronology([case.pk]),
+        chronology=chronology([case.pk], only_actions_of=only_actions_of),
         assignments=list(CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")),
         current_decision=current,
         decision_stale=stale,
@@ -174,9 +174,9 @@ def home_panels(user, school: School) -> dict:
     return panels
 
 
-def pupil_page(pupil, visible_case_ids: list[int]) -> dict:
+def pupil_page(pupil, visible_case_ids: list[int], *, only_actions_of=None) -> dict:
     cases = list(Case.objects.filter(pk__in=visible_case_ids).order_by("-created_at"))
-    return {"pupil": pupil, "cases": cases, "chronology": chronology(visible_case_ids)}
+    return {"pupil": pupil, "cases": cases, "chronology": chronology(visible_case_ids, only_actions_of=only_actions_of)}
 
 
 # --- Pupils (for the school's DSLs) ------------------------------------------------------------------

@@ -10,10 +10,13 @@ from cases.models import CaseReview, CaseStatusChange
 from referrals.models import Action, ChildVoice, ParentContact, StepEvent
 
 
-def referral_entries(cases: dict, case_ids: list[int]) -> Iterable[Entry]:
+def referral_entries(cases: dict, case_ids: list[int], *, only_actions_of=None) -> Iterable[Entry]:
     for e in StepEvent.objects.filter(case_id__in=case_ids).select_related("by"):
         yield Entry(e.at, e.case_id, cases[e.case_id].reference, "step", e.summary, e.detail, name_of(e.by), 4)
-    for a in Action.objects.filter(case_id__in=case_ids).select_related("owner", "created_by", "finished_by"):
+    actions = Action.objects.filter(case_id__in=case_ids).select_related("owner", "created_by", "finished_by")
+    if only_actions_of is not None:
+        actions = actions.filter(owner=only_actions_of)
+    for a in actions:
         ref = cases[a.case_id].reference
         yield Entry(
             a.created_at,

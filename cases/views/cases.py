@@ -42,10 +42,11 @@ def case_detail(request, pk: int):
     case = get_case_for_user(request.user, pk, CaseAction.VIEW)
     allowed = case.allowed_actions
     services.case_record_view(actor=request.user, case=case)
-    page = selectors.case_page(case)
+    own_only = CaseAction.MANAGE not in allowed and CaseAction.VIEW_ACCESS_LOG not in allowed  # pastoral staff
+    page = selectors.case_page(case, only_actions_of=request.user if own_only else None)
     from referrals.selectors import case_referrals
 
-    referrals = case_referrals(case, user=request.user, own_actions_only=CaseAction.MANAGE not in allowed)
+    referrals = case_referrals(case, user=request.user, own_actions_only=own_only)
     assign_form = None
     if CaseAction.MANAGE in allowed:
         assign_form = AssignForm(school_id=case.school_id, exclude_ids=[a.user_id for a in page.assignments])

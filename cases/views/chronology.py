@@ -21,4 +21,7 @@ def pupil_detail(request, pk: int):
     if not visible and not roles_at(request.user, pupil.school_id) & READS_ALL_CASES:
         raise Http404("No such pupil.")
     pupil_record_view(actor=request.user, pupil=pupil, page="chronology")
-    return render(request, "cases/pupil_detail.html", selectors.pupil_page(pupil, visible))
+    # Pastoral staff (who cannot read every case) see only their own actions in the chronology.
+    own_only = not roles_at(request.user, pupil.school_id) & READS_ALL_CASES
+    page = selectors.pupil_page(pupil, visible, only_actions_of=request.user if own_only else None)
+    return render(request, "cases/pupil_detail.html", page)

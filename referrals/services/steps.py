@@ -47,9 +47,17 @@ def due_date_for(case: Case, route: Route, *, today: date | None = None, require
     return add_working_days(today, override if override is not None else route.default_due_working_days)
 
 
-def _event(step: Step, *, from_state: str, summary: str, actor, detail: str = "") -> None:
+def _event(step: Step, *, from_state: str, summary: str, actor, detail: str = "", at: datetime | None = None) -> None:
+    """``at``: when it happened in the world (a referral made by phone at 10:05), if not now."""
     StepEvent.objects.create(
-        step=step, case_id=step.case_id, from_state=from_state, to_state=step.state, summary=summary, detail=detail, by=actor
+        step=step,
+        case_id=step.case_id,
+        from_state=from_state,
+        to_state=step.state,
+        summary=summary,
+        detail=detail,
+        by=actor,
+        at=at or timezone.now(),
     )
 
 
@@ -81,10 +89,16 @@ def steps_after_assessment(*, case: Case, assessment: Assessment, became_require
         youngest_harmed_age=youngest_harmed_age(facts),
     )
     routes = {r.code: r for r in Route.objects.all()}
-    existing = {}
+    created: list[Step] = []
+    # The police step first, so that a newly required case gets it "to do", never merely suggested.
+    if became_required:
+        police = _ensure_police_step(case=case, route=routes["R7"], actor=actor, met=assessment.met)
+        if police is not None:
+            created.append(police)
+    existing: dict[str, list[Step]] = {}
     for step in Step.objects.filter(case=case).select_related("route").order_by("id"):
         existing.setdefault(step.route.code, []).append(step)
-    created: list[Step] = []
+    suggested: list[Step] = []
     position = _next_position(case)
     for suggestion in suggest_routes(route_facts):
         current = existing.get(suggestion.code)
@@ -104,20 +118,16 @@ def steps_after_assessment(*, case: Case, assessment: Assessment, became_require
         )
         position += 1
         _event(step, from_state="", summary=f"Suggested: {step.route.name}", actor=actor, detail=suggestion.reason)
-        created.append(step)
-    if created:
+        suggested.append(step)
+    if suggested:
         audit_record(
             actor=actor,
             action="referrals.step.suggested",
             obj=case,
             school=case.school_id,
-            extra={"routes": [s.route.code for s in created]},
+            extra={"routes": [s.route.code for s in suggested]},
         )
-    if became_required:
-        police = _ensure_police_step(case=case, route=routes["R7"], actor=actor, met=assessment.met)
-        if police is not None:
-            created.append(police)
-    return created
+    return created + suggested
 
 
 def _ensure_police_step(*, case: Case, route: Route, actor, met) -> Step | None:
@@ -301,7 +311,7 @@ def step_mark_made(
         for part in (step.get_made_how_display(), f"reference {step.reference}" if step.reference else "", step.contact)
         if part
     )
-    _event(step, from_state=previous, summary=f"Made: {step.title}", actor=actor, detail=detail)
+    _event(step, from_state=previous, summary=f"Made: {step.title}", actor=actor, detail=detail, at=made_at)
     _audit(actor, step, "made", how=made_how)
     return step
 
@@ -325,6 +335,7 @@ def step_acknowledge(*, actor: User, step: Step, acknowledged_at: datetime, refe
         summary=f"Acknowledged: {step.title}",
         actor=actor,
         detail=f"reference {step.reference}" if step.reference else "",
+        at=acknowledged_at,
     )
     _audit(actor, step, "acknowledged")
     return step
