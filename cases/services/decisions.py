@@ -20,7 +20,7 @@ def decision_record(*, actor: User, case: Case, decision: str, rationale: str = 
     """
     if decision not in DecisionChoice.values:
         raise ValidationError({"decision": "Choose a decision."})
-    case = Case.objects.select_for_update().select_related("current_assessment").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("current_assessment").get(pk=case.pk)
     assessment = case.current_assessment
     if assessment is None:
         raise ValidationError("This case has not been assessed yet.")

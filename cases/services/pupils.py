@@ -102,7 +102,7 @@ def pupil_import_apply(*, actor: User, pupil_import: PupilImport) -> PupilImport
     record since the dry run), and imported only if no row is refused. Pupils whose date of birth
     or vulnerability flags change have their open cases re-assessed in the same transaction.
     """
-    record = PupilImport.objects.select_for_update().select_related("school").get(pk=pupil_import.pk)
+    record = PupilImport.objects.select_for_update(of=("self",)).select_related("school").get(pk=pupil_import.pk)
     _require_lead(actor, record.school_id)
     if record.status == PupilImport.Status.APPLIED:
         raise ValidationError(f"This file was already imported on {timezone.localtime(record.applied_at):%-d %B %Y at %H:%M}.")

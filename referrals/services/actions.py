@@ -50,7 +50,7 @@ def action_create(*, actor: User, case: Case, owner: User, title: str, due_date:
 
 
 def _lock(action: Action) -> Action:
-    return Action.objects.select_for_update().select_related("case").get(pk=action.pk)
+    return Action.objects.select_for_update(of=("self",)).select_related("case").get(pk=action.pk)
 
 
 @transaction.atomic

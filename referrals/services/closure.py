@@ -49,7 +49,7 @@ def case_close(*, actor: User, case: Case, summary: str) -> Case:
 
 @transaction.atomic
 def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
-    case = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
     if case.status != CaseStatus.CLOSED:
         raise ValidationError("This case is open.")
     if not reason.strip():
@@ -67,7 +67,7 @@ def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
 @transaction.atomic
 def case_review(*, actor: User, case: Case, notes: str) -> CaseReview:
     """Every open case is reviewed at least every N days (14 by default); a review moves the date on."""
-    case = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
     if case.status != CaseStatus.OPEN:
         raise ValidationError("Only an open case is reviewed.")
     if not notes.strip():

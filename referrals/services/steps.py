@@ -205,7 +205,7 @@ def _refuse_if(facts: machine.StepFacts, target: str, *, creating: bool = False)
 
 
 def _lock(step: Step) -> Step:
-    return Step.objects.select_for_update().select_related("route", "case", "case__school").get(pk=step.pk)
+    return Step.objects.select_for_update(of=("self",)).select_related("route", "case", "case__school").get(pk=step.pk)
 
 
 def _check_owner(case: Case, owner: User) -> None:
