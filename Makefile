@@ -9,6 +9,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
 PORT   ?= 8000
+# Two test processes by default (pytest-xdist); override with PYTEST_ARGS="-n 0" to debug.
+PYTEST_ARGS ?= -n auto
 export SAFEGUARD_PORT := $(PORT)
 
 .PHONY: run test install lint lock vendor check-python clean-var

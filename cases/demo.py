@@ -23,6 +23,19 @@ def _at(day: date, hour: int) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, 15)))
 
 
+def _overdue_support_step(case, dsl: User, owner: User, today: date) -> None:
+    """Demo only: a step accepted last week and now overdue, so reminders have something to say.
+
+    The services refuse a due date in the past, rightly; the demo moves the date after accepting."""
+    from referrals.models import Step
+    from referrals.services import step_accept
+    from safeguard.workdays import next_working_day
+
+    step = Step.objects.get(case=case, route__code="R6")
+    step_accept(actor=dsl, step=step, owner=owner, due_date=next_working_day(today))
+    Step.objects.filter(pk=step.pk).update(due_date=today - timedelta(days=3))
+
+
 def seed_demo_cases(*, schools: list[School], users: dict[str, User], today: date) -> None:
     first, second = schools
     dsl = users["dsl@demo.example"]
@@ -52,6 +65,7 @@ def seed_demo_cases(*, schools: list[School], users: dict[str, User], today: dat
     )
     services.case_assign(actor=dsl, case=shared, user=users["pastoral@demo.example"])
     services.note_add(actor=dsl, case=shared, text="Spoke with the Head of Year about support in lessons this week.")
+    _overdue_support_step(shared, dsl, users["pastoral@demo.example"], today)
 
     services.disclosure_record(
         actor=deputy,

@@ -230,3 +230,69 @@ class ParentContact(models.Model):
 
     def __str__(self) -> str:
         return f"Parent contact on {self.case_id}"
+
+
+class ReminderKind(models.TextChoices):
+    POLICE_REQUIRED = "police_required", "A police referral is required"
+    STEP_DUE = "step_due", "A referral step is due today"
+    STEP_OVERDUE = "step_overdue", "A referral step is overdue"
+    POLICE_NOT_MADE = "police_not_made", "A required police referral has not been made today"
+    ACK_CHASE = "ack_chase", "A referral has not been acknowledged"
+    PLATFORM_UNRESOLVED = "platform_unresolved", "A platform report is still unresolved"
+    REVIEW_DUE = "review_due", "A case review is due"
+    ACTION_DUE = "action_due", "An action is due today"
+    DIGEST = "digest", "Your morning digest"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    CLAIMED = "claimed", "Being sent"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "No longer needed when due"
+    FAILED = "failed", "Could not be emailed"
+
+
+class Reminder(models.Model):
+    """One reminder to one person, which can exist only once: (kind, subject, due date, recipient).
+
+    Rows, not delayed tasks: the sweep (every few minutes) claims the ones due and queues a send
+    task for each on commit. A claim carries a token, so a stale or redelivered task can never
+    send a reminder twice. Holds no case content: what kind of thing, and which record.
+    """
+
+    kind = models.CharField(max_length=30, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    #: What it is about, as a key: "step:12", "case:4", "action:9", "digest".
+    subject = models.CharField(max_length=40)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    #: The date the reminder is for (the due date; the day, for a daily one).
+    due_on = models.DateField()
+    deliver_at = models.DateTimeField()
+    #: Counts for a digest (numbers only).
+    counts = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    notification = models.OneToOneField(
+        "safeguard.Notification", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject", "due_on", "recipient"], name="reminder_exists_once"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deliver_at"]),
+            models.Index(fields=["school", "status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient_id} ({self.due_on})"

@@ -105,3 +105,26 @@ def reviews_due(user, school, *, today: date | None = None) -> list[Case]:
         .filter(school=school, status=CaseStatus.OPEN, review_due__lte=today)
         .order_by("review_due", "id")[:50]
     )
+
+
+def failed_reminders(school, *, limit: int = 50) -> list:
+    """Reminders whose email could not be delivered, with the mail server's reason."""
+    from referrals.models import Reminder, ReminderStatus
+
+    return list(
+        Reminder.objects.filter(school=school, status=ReminderStatus.FAILED)
+        .select_related("recipient")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def reminder_counts(school) -> dict[str, int]:
+    from django.db.models import Count
+
+    from referrals.models import Reminder, ReminderStatus
+
+    counts = dict.fromkeys(ReminderStatus.values, 0)
+    counts.update(
+        {row["status"]: row["n"] for row in Reminder.objects.filter(school=school).values("status").annotate(n=Count("id"))}
+    )
+    return counts

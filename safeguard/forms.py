@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from safeguard.roles import ROLE_HELP, Role
 
@@ -68,16 +69,73 @@ class StaffAddForm(forms.Form):
 
 
 class SchoolSettingsForm(forms.ModelForm):
+    """The school's safeguarding settings (DOMAIN.md's defaults a school may change)."""
+
     class Meta:
         from safeguard.models import School
 
         model = School
-        fields = ["high_number_threshold"]
+        fields = [
+            "high_number_threshold",
+            "police_referral_due_days",
+            "acknowledgement_chase_days",
+            "platform_check_hours",
+            "review_interval_days",
+            "overdue_escalation_days",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "school_day_end",
+        ]
+        widgets = {
+            "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "school_day_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["high_number_threshold"].error_messages.update(
-            {"min_value": "Enter at least 2.", "max_value": "Enter 500 or fewer.", "invalid": "Enter a whole number."}
-        )
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.IntegerField):
+                field.error_messages["invalid"] = "Enter a time such as 07:30."
+                continue
+            field.error_messages["invalid"] = "Enter a whole number."
+            # The model's own limits, checked here with messages in plain words (and shown as min/max).
+            for validator in self._meta.model._meta.get_field(name).validators:
+                if isinstance(validator, MinValueValidator) and validator.limit_value > 0:
+                    field.validators.append(
+                        MinValueValidator(validator.limit_value, message=f"Enter at least {validator.limit_value}.")
+                    )
+                    field.widget.attrs["min"] = validator.limit_value
+                elif isinstance(validator, MaxValueValidator):
+                    field.validators.append(
+                        MaxValueValidator(validator.limit_value, message=f"Enter {validator.limit_value} or fewer.")
+                    )
+                    field.widget.attrs["max"] = validator.limit_value
         self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Save settings"))
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("Police-referral criteria", "high_number_threshold"),
+            Fieldset(
+                "Referral timings",
+                "police_referral_due_days",
+                "acknowledgement_chase_days",
+                "platform_check_hours",
+                "review_interval_days",
+            ),
+            Fieldset("Reminders", "overdue_escalation_days", "quiet_hours_start", "quiet_hours_end", "school_day_end"),
+        )
+
+
+class DigestForm(forms.Form):
+    """Who gets the morning digest: one tick per DSL and Deputy DSL."""
+
+    def __init__(self, *args, people, chosen: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = list(people)
+        for person in self.people:
+            self.fields[f"digest_{person.pk}"] = forms.BooleanField(
+                label=f"{person.full_name} ({person.email})", required=False, initial=person.pk in chosen
+            )
+
+    def choices(self) -> dict[int, bool]:
+        return {person.pk: bool(self.cleaned_data.get(f"digest_{person.pk}")) for person in self.people}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -54,6 +56,25 @@ class School(models.Model):
     )
     review_interval_days = models.PositiveSmallIntegerField(
         "review every open case at least every (days)", default=14, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+
+    # Reminders (the DSL's settings page).
+    overdue_escalation_days = models.PositiveSmallIntegerField(
+        "tell every DSL about an overdue step after (working days)",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Until then, only the step's owner is reminded.",
+    )
+    quiet_hours_start = models.TimeField(
+        "quiet hours start", default=datetime.time(19, 0), help_text="Reminders due in quiet hours go out when they end."
+    )
+    quiet_hours_end = models.TimeField(
+        "quiet hours end", default=datetime.time(7, 30), help_text="The same time as the start means no quiet hours."
+    )
+    school_day_end = models.TimeField(
+        "end of the school day",
+        default=datetime.time(16, 0),
+        help_text="A required police referral not made by then is raised with every DSL.",
     )
 
     class Meta:
@@ -228,3 +249,17 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class MemberSettings(models.Model):
+    """Per person, per school: whether they get the morning digest (set by the DSL)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="member_settings")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    digest = models.BooleanField("morning digest", default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "school"], name="member_settings_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.school}"

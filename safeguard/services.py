@@ -197,3 +197,25 @@ def school_settings_update(*, actor: User, school: School, changes: dict) -> lis
         for case in Case.objects.filter(school=school, status=CaseStatus.OPEN).select_related("school", "current_assessment"):
             case_reassess(case=case, trigger=AssessmentTrigger.SETTING_CHANGED, actor=actor)
     return changed
+
+
+@transaction.atomic
+def digest_preferences_update(*, actor: User, school: School, choices: dict[int, bool]) -> None:
+    """The DSL turns the morning digest on or off for each of the school's leads."""
+    from safeguard.models import MemberSettings
+    from safeguard.roles import SAFEGUARDING_LEADS, can_change_school_settings
+
+    if not can_change_school_settings(roles_at(actor, school.pk)):
+        raise ValidationError("Only the school's Designated Safeguarding Lead can change its settings.")
+    leads = set(StaffRole.objects.filter(school=school, role__in=SAFEGUARDING_LEADS).values_list("user_id", flat=True))
+    changed = []
+    for user_id, wanted in choices.items():
+        if user_id not in leads:
+            continue
+        entry, _ = MemberSettings.objects.get_or_create(user_id=user_id, school=school)
+        if entry.digest != wanted:
+            entry.digest = wanted
+            entry.save(update_fields=["digest"])
+            changed.append(user_id)
+    if changed:
+        audit_record(actor=actor, action="safeguard.school.digest_changed", obj=school, school=school, extra={"users": changed})

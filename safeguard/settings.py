@@ -160,6 +160,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "safeguard.tasks.heartbeat", "schedule": 30.0},
     "check-platform-reports": {"task": "referrals.tasks.check_platform_reports", "schedule": 15 * 60.0},
+    "sweep-reminders": {"task": "referrals.tasks.sweep_reminders", "schedule": 2 * 60.0},
 }
 HEARTBEAT_STALE_SECONDS = 300
 

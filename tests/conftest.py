@@ -126,9 +126,12 @@ def require_service(name: str, available: bool, why: str) -> None:
 def celery_worker_app(settings, tmp_path):
     """The real Celery app, not eager, on this run's broker: Redis when REDIS_URL is set, else a
     fresh file-system broker. Yields the app; use ``tests.celery_support.running_worker`` with it."""
+    import uuid
+
     from safeguard.celery import app
 
-    saved = dict(app.conf)
+    keys = ("broker_url", "broker_transport_options", "task_always_eager", "broker_connection_timeout", "task_default_queue")
+    saved = {key: app.conf[key] for key in keys}
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         import redis
@@ -151,7 +154,8 @@ def celery_worker_app(settings, tmp_path):
                 "processed_folder": str(folder / "processed"),
             },
         )
-    app.conf.update(task_always_eager=False)
+    # A queue of this test's own: parallel test processes share the Redis database.
+    app.conf.update(task_always_eager=False, task_default_queue=f"safeguard-test-{uuid.uuid4().hex[:10]}")
     settings.CELERY_TASK_ALWAYS_EAGER = False
     _reset_pools(app)
     yield app
@@ -160,8 +164,16 @@ def celery_worker_app(settings, tmp_path):
 
 
 def _reset_pools(app) -> None:
-    """Connections and producers are pooled per broker URL: start afresh after changing it."""
+    """Connections and producers are pooled per broker URL (kombu keeps producer pools in a global
+    registry): start afresh after changing the broker."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # The queue names and routes are cached from the configuration on first use.
+    for cached in ("queues", "default_queue", "router", "producer_pool", "utc"):
+        app.amqp.__dict__.pop(cached, None)
+    app.amqp._rtable = None
+    pools.reset()

@@ -16,3 +16,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks queued with transaction.on_commit run in-process; tests of the real worker override this.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: threads in the real-worker tests then wait for the write
+    # lock (busy timeout) instead of failing with "database table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["SAFEGUARD_VAR_DIR"], "test.sqlite3")}  # noqa: F405

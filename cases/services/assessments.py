@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.urls import reverse
 
 from cases import criteria
 from cases.facts import facts_for_case
@@ -56,16 +55,11 @@ def case_reassess(*, case: Case, trigger: str, actor=None) -> Assessment:
 
 
 def _alert_required(case: Case) -> None:
+    """In-app at once, and by email (after quiet hours, if it is night) to every DSL of the school."""
+    from referrals.services.reminders import alert_police_required
     from safeguard.selectors import users_with_role
-    from safeguard.services import notification_create
 
-    notification_create(
-        recipients=users_with_role(case.school_id, SAFEGUARDING_LEADS),
-        school=case.school,
-        kind="police_referral_required",
-        title=f"Case {case.reference}: police referral required",
-        url=reverse("case_detail", args=[case.pk]),
-    )
+    alert_police_required(case=case, recipients=users_with_role(case.school_id, SAFEGUARDING_LEADS))
 
 
 @transaction.atomic

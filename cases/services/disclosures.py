@@ -200,7 +200,9 @@ def facts_update(*, actor: User, case: Case, data: DisclosureInput, reason: str)
     """Change the structured facts, with a reason, and re-assess. Returns the fields that changed."""
     if not reason.strip():
         raise ValidationError({"reason": "Say why the facts are changing (for example, what the child or a witness added)."})
-    case = Case.objects.select_for_update(of=("self",)).select_related("school", "disclosure", "current_assessment").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",)).select_related("school", "disclosure", "current_assessment").get(pk=case.pk)
+    )
     data.pupils = [ChildInput(link.pupil, link.part) for link in case.children.filter(removed_at__isnull=True)]
     data.child_account = case.disclosure.child_account
     data.summary = case.summary

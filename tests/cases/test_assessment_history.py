@@ -55,16 +55,16 @@ def test_a_change_of_facts_reassesses_and_keeps_the_earlier_result(quiet_case, d
     change = FactChange.objects.get()
     assert change.reason == "Second talk" and change.before["answers"]["C1"] == "no" and change.after["answers"]["C1"] == "yes"
     # Becoming required alerts every DSL of the school, once.
-    assert Notification.objects.filter(kind="police_referral_required").count() == 2
+    assert Notification.objects.filter(kind="police_required").count() == 2
 
 
 def test_staying_required_does_not_alert_again(dsl, deputy, school, pupil):
     case = make_case(actor=dsl, school=school, pupils=[pupil], answers={"C1": "yes", "C2": "no", "C4": "no", "C6": "no"})
-    assert Notification.objects.filter(kind="police_referral_required").count() == 2
+    assert Notification.objects.filter(kind="police_required").count() == 2
     services.facts_update(
         actor=dsl, case=case, data=_facts(case, answers={"C1": "yes", "C2": "yes", "C4": "no", "C6": "no"}), reason="More detail"
     )
-    assert Notification.objects.filter(kind="police_referral_required").count() == 2
+    assert Notification.objects.filter(kind="police_required").count() == 2
 
 
 def test_a_change_needs_a_reason(quiet_case, dsl):
@@ -138,8 +138,22 @@ def test_only_the_dsl_changes_the_threshold(deputy, school, login):
 
 
 def test_threshold_page_refuses_nonsense(dsl, school, login):
-    response = login(dsl).post(reverse("school_settings"), {"high_number_threshold": "1"})
-    assert response.status_code == 200 and "Enter at least 2." in response.content.decode()
+    data = {
+        "high_number_threshold": "1",
+        "police_referral_due_days": "0",
+        "acknowledgement_chase_days": "2",
+        "platform_check_hours": "48",
+        "review_interval_days": "14",
+        "overdue_escalation_days": "2",
+        "quiet_hours_start": "19:00",
+        "quiet_hours_end": "07:30",
+        "school_day_end": "16:00",
+    }
+    response = login(dsl).post(reverse("school_settings"), data)
+    assert response.status_code == 200 and "Ensure this value is greater than or equal to 2." not in response.content.decode()
+    assert "Enter at least 2." in response.content.decode()
+    school.refresh_from_db()
+    assert school.high_number_threshold == 5
 
 
 def test_facts_page_changes_facts_and_shows_the_new_verdict(quiet_case, dsl, login):

@@ -57,7 +57,7 @@ def test_dsl_records_a_disclosure_for_two_pupils_and_sees_c3_met_because_of_the_
     assessment = Assessment.objects.get(case=case)
     assert assessment.outcome == "required" and assessment.met == ["C3"] and assessment.complete is False
     # The DSLs are alerted at once, in-app, without a child's name.
-    alerts = Notification.objects.filter(kind="police_referral_required")
+    alerts = Notification.objects.filter(kind="police_required")
     assert {n.recipient for n in alerts} == {dsl, deputy}
     assert all("Bea" not in n.title for n in alerts)
 

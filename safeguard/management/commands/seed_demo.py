@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -33,6 +35,9 @@ class Command(BaseCommand):
         today = timezone.localdate()
         trust = Trust.objects.create(name=DEMO_TRUST)
         schools = [School.objects.create(trust=trust, **spec) for spec in SCHOOLS]
+        # The demo school has no quiet hours, so reminders can be seen whenever the demo is tried.
+        School.objects.filter(pk=schools[0].pk).update(quiet_hours_start=time(0, 0), quiet_hours_end=time(0, 0))
+        schools[0].refresh_from_db()
         users = {}
         for email, name, school_index, roles in ACCOUNTS:
             user = User.objects.create_user(email=email, full_name=name, password=settings.SAFEGUARD_DEMO_PASSWORD)
