@@ -31,7 +31,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py demo_logins --port $(PORT)
-	exec $(BIN)/honcho -f Procfile.dev start
+	SAFEGUARD_BASE_URL=$${SAFEGUARD_BASE_URL:-http://127.0.0.1:$(PORT)} exec $(BIN)/honcho -f Procfile.dev start
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -31,6 +31,7 @@ from cases.models import (
     Pupil,
 )
 from cases.services import ChildInput, DisclosureInput, OtherChildInput
+from safeguard.conf import bounded_ids
 from safeguard.models import User
 from safeguard.roles import Role
 
@@ -396,7 +397,7 @@ class DisclosureForms:
     def label_pupil_rows(self) -> None:
         """Give each pupil row a label: its hidden input holds only the pupil's id. One query."""
         values = {row: str(row["pupil"].value() or "") for row in self.pupils.forms}
-        ids = [v for v in values.values() if v.isdigit()]
+        ids = bounded_ids(values.values())
         pupils = {str(p.pk): p for p in Pupil.objects.filter(school=self.school, pk__in=ids)}
         for row, value in values.items():
             pupil = pupils.get(value)

@@ -235,8 +235,8 @@ class AdultInvolvement(models.TextChoices):
 
 
 class ImageryChoice(models.TextChoices):
-    NONE = "none", "No"
     SOME = "some", "Yes"
+    NONE = "none", "No"
     UNKNOWN = "unknown", "Not known yet"
 
 
@@ -564,3 +564,37 @@ class CaseReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.case_id}"
+
+
+def _attachment_storage():
+    from django.core.files.storage import FileSystemStorage
+
+    # Outside the web root (under var/), with no URL: files are served only by the case's own view.
+    return FileSystemStorage(location=settings.ATTACHMENT_ROOT, base_url=None)
+
+
+def _attachment_path(instance, filename: str) -> str:
+    import uuid
+
+    return f"{instance.case.school_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A referral form or letter (PDF or office document, checked by content). Never imagery."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(storage=_attachment_storage, upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(max_length=120)
+    description = models.CharField(max_length=300, blank=True)
+    content_type = models.CharField(max_length=120)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -57,9 +57,11 @@ class CasePage:
     notes: list[Note]
     chronology: list[Entry]
     assignments: list[CaseAssignment]
+    attachments: list = field(default_factory=list)
     current_decision: Decision | None = None
     decision_stale: bool = False
     outcome_words: str = ""
+    met_titles: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
 
@@ -105,9 +107,11 @@ def case_page(case: Case, *, only_actions_of=None) -> CasePage:
         notes=notes,
         chronology=chronology([case.pk], only_actions_of=only_actions_of),
         assignments=list(CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")),
+        attachments=list(case.attachments.select_related("uploaded_by")),
         current_decision=current,
         decision_stale=stale,
         outcome_words=OUTCOME_WORDS[Outcome(case.outcome)] if case.outcome else "Not assessed yet",
+        met_titles=[c["title"] for c in criteria if c["status"] == "met"],
     )
 
 
@@ -155,7 +159,9 @@ def home_panels(user, school: School) -> dict:
         from referrals.selectors import reviews_due, steps_due, suggestions_waiting
 
         panels["steps_due"] = steps_due(user, school)
-        panels["suggestions"] = list(suggestions_waiting(user, school)[:HOME_LIST_LIMIT])
+        suggestions = suggestions_waiting(user, school)
+        panels["suggestions"] = list(suggestions[:5])
+        panels["suggestion_count"] = suggestions.count()
         panels["reviews_due"] = reviews_due(user, school)
     elif Role.HEAD in roles:
         cases = case_list(user, school=school)
@@ -164,7 +170,9 @@ def home_panels(user, school: School) -> dict:
     if Role.PASTORAL in roles and not roles & READS_ALL_CASES:
         from referrals.selectors import my_actions
 
-        panels["my_cases"] = list(case_list(user, school=school))
+        mine = case_list(user, school=school, status=CaseStatus.OPEN)
+        panels["my_cases"] = list(mine[:HOME_LIST_LIMIT])
+        panels["my_case_count"] = mine.count()
         panels["my_actions"] = [a for a in my_actions(user) if a.case.school_id == school.pk]
     if Role.IT_ADMIN in roles:
         from safeguard.selectors import staff_for_school, worker_status

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import cases, chronology, concerns, disclosures, pupils
+from cases.views import attachments, cases, chronology, concerns, disclosures, pupils
 
 urlpatterns = [
     path("", cases.case_list, name="case_list"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/notes/<int:note_id>/correct/", disclosures.case_note_correct, name="case_note_correct"),
     path("<int:pk>/children/add/", disclosures.case_child_add, name="case_child_add"),
     path("<int:pk>/children/<str:kind>/<int:child_id>/remove/", disclosures.case_child_remove, name="case_child_remove"),
+    path("<int:pk>/attachments/add/", attachments.attachment_add_view, name="attachment_add"),
+    path("<int:pk>/attachments/<int:attachment_id>/", attachments.attachment_download, name="attachment_download"),
     path("<int:pk>/assign/", cases.case_assign, name="case_assign"),
     path("<int:pk>/unassign/<int:user_id>/", cases.case_unassign, name="case_unassign"),
 ]

@@ -97,3 +97,9 @@ ROUTES = [
         "default_due_working_days": 1,
     },
 ]
+
+
+def load_routes(route_model) -> None:
+    """Create or update every route of the catalogue (the data migration and test set-up use this)."""
+    for position, spec in enumerate(ROUTES):
+        route_model.objects.update_or_create(code=spec["code"], defaults={**spec, "position": position})

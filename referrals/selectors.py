@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
@@ -63,18 +63,28 @@ def school_routes(school) -> list[tuple[Route, SchoolRoute | None]]:
     return [(route, own.get(route.pk)) for route in Route.objects.order_by("position")]
 
 
-def steps_due(user, school, *, today: date | None = None) -> dict[str, list[Step]]:
-    """Open steps due today and overdue across the school's cases (what the DSL's home shows)."""
+#: Steps listed on the DSL's home page; the counts above the list cover them all.
+HOME_STEPS_LIMIT = 25
+
+
+def steps_due(user, school, *, today: date | None = None, limit: int = HOME_STEPS_LIMIT) -> dict:
+    """Open steps due today and overdue across the school's cases (what the DSL's home shows):
+    the most overdue first, at most ``limit`` of them, with how many there are in all."""
     today = today or timezone.localdate()
     visible = cases_visible_to(user).filter(school=school, status=CaseStatus.OPEN)
-    base = (
-        Step.objects.filter(case__in=visible, state__in=OPEN_STEP_STATES, due_date__lte=today)
-        .exclude(state=StepState.SUGGESTED)
-        .select_related("route", "case", "owner")
-        .order_by("due_date", "case_id", "position")
+    base = Step.objects.filter(case__in=visible, state__in=OPEN_STEP_STATES, due_date__lte=today).exclude(
+        state=StepState.SUGGESTED
     )
-    rows = list(base[:200])
-    return {"overdue": [s for s in rows if s.due_date < today], "today": [s for s in rows if s.due_date == today]}
+    counts = base.aggregate(overdue=Count("pk", filter=Q(due_date__lt=today)), today=Count("pk", filter=Q(due_date=today)))
+    rows = list(base.select_related("route", "case", "owner").order_by("due_date", "case_id", "position")[:limit])
+    return {
+        "overdue": [s for s in rows if s.due_date < today],
+        "today": [s for s in rows if s.due_date == today],
+        "overdue_count": counts["overdue"],
+        "today_count": counts["today"],
+        "shown": len(rows),
+        "total": counts["overdue"] + counts["today"],
+    }
 
 
 def suggestions_waiting(user, school) -> QuerySet[Step]:

@@ -10,6 +10,17 @@ from referrals.services.reminders import reminder_deliver, reminders_sweep
 
 logger = logging.getLogger(__name__)
 
+#: Sending: late acknowledgement (a worker lost mid-send redelivers), retried with back-off.
+SEND_OPTIONS = {
+    "ignore_result": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+}
+
 
 @shared_task(name="referrals.tasks.check_platform_reports", ignore_result=True)
 def check_platform_reports() -> int:
@@ -29,16 +40,19 @@ def sweep_reminders() -> dict:
     return result
 
 
-@shared_task(
-    name="referrals.tasks.send_reminder",
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(name="referrals.tasks.send_reminder", **SEND_OPTIONS)
 def send_reminder(reminder_id: int, token: str) -> str:
-    """Deliver one claimed reminder. Idempotent: a duplicate or stale message does nothing."""
+    """Deliver one claimed reminder (messages queued one per reminder, before send_reminders).
+    Idempotent: a duplicate or stale message does nothing."""
     return reminder_deliver(reminder_id=reminder_id, token=token)
+
+
+@shared_task(name="referrals.tasks.send_reminders", **SEND_OPTIONS)
+def send_reminders(reminder_ids: list[int], token: str) -> dict[str, int]:
+    """Deliver a batch of claimed reminders, each on its own and idempotently: a batch retried or
+    redelivered after a worker died skips what was already sent."""
+    outcomes: dict[str, int] = {}
+    for reminder_id in reminder_ids:
+        outcome = reminder_deliver(reminder_id=reminder_id, token=token)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

@@ -121,6 +121,9 @@ def audit_record(
     from safeguard.models import AuditEvent
 
     ctx = current_context()
+    # Hash the address exactly as the database will store it (IPv6 is normalised on save), so
+    # verify_chain recomputes the same hash from the stored row.
+    ip_address = AuditEvent._meta.get_field("ip_address").get_prep_value(ctx.ip_address) or None
     object_type, object_id = _ref(obj)
     extra = extra or {}
     actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", True) else None
@@ -138,7 +141,7 @@ def audit_record(
             action=action,
             object_type=object_type,
             object_id=object_id,
-            ip_address=ctx.ip_address,
+            ip_address=ip_address,
             request_id=ctx.request_id,
             extra=extra,
         )
@@ -149,9 +152,131 @@ def audit_record(
             action=action,
             object_type=object_type,
             object_id=object_id,
-            ip_address=ctx.ip_address,
+            ip_address=ip_address,
             request_id=ctx.request_id,
             extra=extra,
             prev_hash=prev_hash,
             hash=digest,
         )
+
+
+# --- Verifying the chain ---------------------------------------------------------------------------
+
+HASH_FIELDS = (
+    "id",
+    "prev_hash",
+    "hash",
+    "occurred_at",
+    "actor_id",
+    "school_id",
+    "action",
+    "object_type",
+    "object_id",
+    "ip_address",
+    "request_id",
+    "extra",
+)
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first event whose place in the chain does not hold."""
+
+    event_id: int | None
+    problem: str  # "prev_hash", "hash" or "missing_end"
+    detail: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events_checked: int
+    broken: BrokenLink | None
+    last_event_id: int | None
+    last_hash: str
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def verify_chain(*, anchor: tuple[int, str] | None = None, chunk_size: int = 5000) -> ChainReport:
+    """Walk every audit event in id order and recompute its hash; report the first broken link.
+
+    - ``prev_hash`` mismatch: the event does not follow the one before it (an event was removed
+      or inserted before it, or the one before was rewritten with a recomputed hash);
+    - ``hash`` mismatch: the event's own fields were changed after it was written.
+
+    ``anchor`` is the (id, hash) of the last event a previous check saw: if that event is gone
+    or changed, events were removed from the end of the log (``missing_end``), which the chain
+    alone cannot show. Events are streamed with ``.iterator()``: memory stays flat however long
+    the log is.
+    """
+    from safeguard.models import AuditEvent
+
+    previous = GENESIS_HASH
+    checked = 0
+    last_id: int | None = None
+    anchor_seen = anchor is None
+    rows = AuditEvent.objects.order_by("id").values_list(*HASH_FIELDS).iterator(chunk_size=chunk_size)
+    for (
+        event_id,
+        prev_hash,
+        stored,
+        occurred_at,
+        actor_id,
+        school_id,
+        action,
+        object_type,
+        object_id,
+        ip,
+        request_id,
+        extra,
+    ) in rows:
+        checked += 1
+        if prev_hash != previous:
+            return ChainReport(
+                checked,
+                BrokenLink(
+                    event_id,
+                    "prev_hash",
+                    f"Event {event_id} does not follow the event before it: an event was removed, inserted or rewritten.",
+                ),
+                last_id,
+                previous,
+            )
+        expected = event_hash(
+            prev_hash=prev_hash,
+            occurred_at=occurred_at,
+            actor_id=actor_id,
+            school_id=school_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            ip_address=ip,
+            request_id=request_id,
+            extra=extra,
+        )
+        if stored != expected:
+            return ChainReport(
+                checked,
+                BrokenLink(
+                    event_id, "hash", f"Event {event_id} was changed after it was written: its hash does not match its contents."
+                ),
+                last_id,
+                previous,
+            )
+        if anchor is not None and event_id == anchor[0]:
+            anchor_seen = stored == anchor[1]
+        previous, last_id = stored, event_id
+    if not anchor_seen:
+        return ChainReport(
+            checked,
+            BrokenLink(
+                anchor[0],
+                "missing_end",
+                f"Event {anchor[0]}, the last one an earlier check saw, is missing or changed: events were removed from the end of the log.",
+            ),
+            last_id,
+            previous,
+        )
+    return ChainReport(checked, None, last_id, previous)

@@ -104,3 +104,20 @@ def development_secret(var_dir: Path) -> str:
         path.write_text(get_random_secret_key())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+#: The largest id a database row can have (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def bounded_ids(values) -> list[int]:
+    """Ids from user input that a database can look up: whole numbers from 1 to MAX_ID.
+
+    Django guards exact lookups against overflow, but not ``__in`` lists (SQLite raises).
+    """
+    ids = []
+    for value in values:
+        text = str(value).strip()
+        if text.isdigit() and 0 < int(text) <= MAX_ID:
+            ids.append(int(text))
+    return ids

@@ -18,7 +18,9 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     school = selectors.current_school(request)
-    roles = roles_at(user, school.pk) if school else frozenset()
+    # Without a verified second factor, the menu offers only what can be reached: raising a concern.
+    verified = user.is_verified() if hasattr(user, "is_verified") else False
+    roles = roles_at(user, school.pk) if school and verified else frozenset()
     return {
         "today": timezone.localdate(),
         "nav": {
@@ -30,6 +32,7 @@ def navigation(request):
             "is_lead": can_triage_concerns(roles),
             "can_change_settings": can_change_school_settings(roles),
             "sees_cases": bool(roles & CASE_READING_ROLES),
-            "unread": selectors.unread_notification_count(user),
+            "unread": selectors.unread_notification_count(user) if verified else 0,
+            "verified": verified,
         },
     }

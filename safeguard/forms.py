@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from safeguard.models import EMAIL_MAX_LENGTH
 from safeguard.roles import ROLE_HELP, Role
 
 
@@ -34,6 +35,13 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Log in"))
+
+    def clean_username(self):
+        # AuthenticationForm sets max_length after the field is built, so nothing enforces it.
+        username = self.cleaned_data["username"]
+        if len(username) > EMAIL_MAX_LENGTH:
+            raise forms.ValidationError(f"An email address is at most {EMAIL_MAX_LENGTH} characters. Check it and try again.")
+        return username
 
 
 def _role_choices():
@@ -85,11 +93,15 @@ class SchoolSettingsForm(forms.ModelForm):
             "quiet_hours_start",
             "quiet_hours_end",
             "school_day_end",
+            "hours_start",
+            "hours_end",
         ]
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "school_day_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -111,6 +123,8 @@ class SchoolSettingsForm(forms.ModelForm):
                         MaxValueValidator(validator.limit_value, message=f"Enter {validator.limit_value} or fewer.")
                     )
                     field.widget.attrs["max"] = validator.limit_value
+        for name in ("hours_start", "hours_end"):
+            self.fields[name].required = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -123,7 +137,19 @@ class SchoolSettingsForm(forms.ModelForm):
                 "review_interval_days",
             ),
             Fieldset("Reminders", "overdue_escalation_days", "quiet_hours_start", "quiet_hours_end", "school_day_end"),
+            Fieldset("School hours", "hours_start", "hours_end"),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        # School hours left empty (or not sent, by a form from before they existed) keep their value.
+        for name in ("hours_start", "hours_end"):
+            if name in cleaned and cleaned[name] is None and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
+        start, end = cleaned.get("hours_start"), cleaned.get("hours_end")
+        if start and end and end <= start:
+            self.add_error("hours_end", "The end of school hours must be later than the start.")
+        return cleaned
 
 
 class DigestForm(forms.Form):

@@ -1,17 +1,24 @@
-"""Request context for the audit log and for log lines: a request id and the client's address."""
+"""Request context for the audit log and log lines, and the security middleware: headers, session
+lifetime, and the second factor. Imported by the logging configuration before Django's apps are
+ready, so anything touching models is imported inside functions."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from safeguard.audit import current_context, request_context
 
 
-def client_ip(request) -> str | None:
+def client_ip(request, *args) -> str | None:
     """The client's IP address. X-Forwarded-For is trusted only behind a configured proxy."""
     candidate = request.META.get("REMOTE_ADDR", "")
     if settings.TRUST_PROXY_HEADERS:
@@ -44,3 +51,117 @@ class RequestContextLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_context().request_id or "-"
         return True
+
+
+def login_username(request, credentials) -> str:
+    """The email as django-axes counts it: trimmed and lower-case, like the login itself."""
+    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(value).replace("\x00", "").strip().lower()[:254]
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself: Permissions-Policy, CORP, and no caching of pages
+    that hold safeguarding records (a shared school computer must not keep them)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith(settings.STATIC_URL):
+            patch_cache_control(response, no_store=True, private=True, max_age=0)
+        return response
+
+
+SESSION_STARTED_KEY = "safeguard_auth_started"
+
+
+class SessionLifetimeMiddleware:
+    """An absolute limit on a session (one school day by default) on top of the idle timeout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            now = time.time()
+            if started is None:
+                request.session[SESSION_STARTED_KEY] = now
+            elif now - started > settings.SESSION_MAX_HOURS * 3600:
+                from django.contrib import messages
+                from django.contrib.auth import logout
+                from django.contrib.auth.views import redirect_to_login
+
+                logout(request)
+                messages.info(request, f"For safety, sessions end after {settings.SESSION_MAX_HOURS} hours. Please log in again.")
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+#: What someone without a verified second factor may reach: logging in and out, setting up or
+#: entering the second factor, and raising a concern (as in CPOMS).
+WITHOUT_SECOND_FACTOR = frozenset(
+    {
+        "login",
+        "logout",
+        "healthz",
+        "password_reset",
+        "password_reset_sent",
+        "password_set_confirm",
+        "password_set_done",
+        "otp_setup",
+        "otp_verify",
+        "concern_new",
+        "concern_sent",
+        "home",
+        "school_switch",
+    }
+)
+
+
+class SecondFactorMiddleware:
+    """Requires a verified second factor. DSLs, deputies, heads and IT admins are sent to set one
+    up (or to enter their code) before anything else; other staff can only raise concerns until
+    they have one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        name = match.url_name if match else None
+        if name in WITHOUT_SECOND_FACTOR:
+            # Home, straight after the password: anyone who has a second factor, or whose role
+            # needs one, is asked for it; the others may raise concerns without one.
+            if name == "home" and (second_factor_required(user) or has_device(user)):
+                return redirect(second_factor_url(user, request.get_full_path()))
+            return None
+        return redirect(second_factor_url(user, request.get_full_path()))
+
+
+def second_factor_required(user) -> bool:
+    from safeguard.permissions import user_roles
+    from safeguard.roles import needs_second_factor
+
+    return any(needs_second_factor(roles) for roles in user_roles(user).values())
+
+
+def has_device(user) -> bool:
+    from safeguard.second_factor import has_second_factor
+
+    return has_second_factor(user)
+
+
+def second_factor_url(user, next_path: str) -> str:
+    target = "otp_verify" if has_device(user) else "otp_setup"
+    return f"{reverse(target)}?{urlencode({'next': next_path})}"

@@ -13,6 +13,8 @@ from django.utils.crypto import salted_hmac
 
 from safeguard.roles import Role
 
+EMAIL_MAX_LENGTH = 254  # RFC 5321's limit on an address, and Django's default
+
 
 class Trust(models.Model):
     """A multi-academy trust (MAT), or a single school's own trust record."""
@@ -77,6 +79,18 @@ class School(models.Model):
         help_text="A required police referral not made by then is raised with every DSL.",
     )
 
+    # School hours (the head's reports): access to cases outside them, or at a weekend, is flagged.
+    hours_start = models.TimeField(
+        "school hours start",
+        default=datetime.time(7, 30),
+        help_text="Cases opened or changed before this time are flagged as out-of-hours access in the head's reports.",
+    )
+    hours_end = models.TimeField(
+        "school hours end",
+        default=datetime.time(18, 0),
+        help_text="Cases opened or changed after this time, or at a weekend, are flagged as out-of-hours access.",
+    )
+
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["trust", "name"], name="school_name_unique_in_trust")]
@@ -109,13 +123,17 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **extra)
 
     def get_by_natural_key(self, username):
+        # No address is longer than the field; a longer one is refused before the database sees it
+        # (SQLite refuses a LIKE pattern over 50,000 bytes, which iexact becomes).
+        if len(username or "") > EMAIL_MAX_LENGTH:
+            raise self.model.DoesNotExist
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A member of staff. The email address is the login."""
 
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField("email address", unique=True, max_length=EMAIL_MAX_LENGTH)
     full_name = models.CharField(max_length=150)
     is_active = models.BooleanField(default=True)
     #: Django admin access (system operators only; never given by the staff page).
@@ -207,6 +225,11 @@ class AuditEvent(models.Model):
             models.Index(fields=["school", "action", "occurred_at"]),
             models.Index(fields=["object_type", "object_id", "occurred_at"]),
             models.Index(fields=["actor", "occurred_at"]),
+            # The head's access reports: a school's case events in a period, grouped by person and
+            # case. Every column they read is in the index, so the database never visits the table.
+            models.Index(
+                fields=["school", "object_type", "occurred_at", "action", "actor", "object_id"], name="audit_case_access_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -219,6 +242,29 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditImmutableError("Audit events are append-only: they cannot be deleted.")
+
+
+class AuditVerification(models.Model):
+    """One check of the audit log's hash chain (nightly, or ``manage.py verify_audit``).
+
+    ``last_event_id``/``last_hash`` anchor the end of the chain as it was checked, so the next
+    check also notices events removed from the end (which the chain alone cannot show).
+    """
+
+    ran_at = models.DateTimeField(default=timezone.now, db_index=True)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    ok = models.BooleanField()
+    first_broken_id = models.BigIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+        get_latest_by = "ran_at"
+
+    def __str__(self) -> str:
+        return f"Audit check at {self.ran_at:%Y-%m-%d %H:%M}: {'intact' if self.ok else 'broken'}"
 
 
 class Notification(models.Model):

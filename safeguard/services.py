@@ -27,7 +27,7 @@ def _require_staff_admin(actor: User, school: School) -> None:
         raise StaffPermissionError("Only the school's IT administrator can manage staff accounts.")
 
 
-def _end_sessions(user: User) -> None:
+def end_sessions(user: User) -> None:
     """Every session of ``user`` ends at its next request (see User.get_session_auth_hash)."""
     User.objects.filter(pk=user.pk).update(session_version=F("session_version") + 1)
     user.refresh_from_db(fields=["session_version"])
@@ -85,7 +85,7 @@ def staff_set_roles(*, actor: User, school: School, user: User, roles: Iterable[
     for role in sorted(added):
         StaffRole.objects.create(user=user, school=school, role=role, granted_by=actor)
     forget_roles(user)
-    _end_sessions(user)
+    end_sessions(user)
     audit_record(
         actor=actor,
         action="safeguard.staff.roles_changed",
@@ -110,7 +110,7 @@ def staff_deactivate(*, actor: User, school: School, user: User) -> None:
         )
     user.is_active = False
     user.save(update_fields=["is_active"])
-    _end_sessions(user)
+    end_sessions(user)
     audit_record(actor=actor, action="safeguard.staff.deactivated", obj=user, school=school)
 
 
@@ -219,3 +219,10 @@ def digest_preferences_update(*, actor: User, school: School, choices: dict[int,
             changed.append(user_id)
     if changed:
         audit_record(actor=actor, action="safeguard.school.digest_changed", obj=school, school=school, extra={"users": changed})
+
+
+def auth_event_record(*, action: str, user: User | None = None, extra: dict | None = None) -> None:
+    """Logins, failures and lockouts (DOMAIN.md: failed access is logged). Never the password,
+    and never the email typed for an account that does not exist."""
+    with transaction.atomic():
+        audit_record(actor=user, action=action, obj=user, extra=extra or {})

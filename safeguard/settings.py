@@ -6,6 +6,7 @@ Development needs nothing set: SQLite and a file-system Celery broker under var/
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "guardian",
     "django_htmx",
     "django_celery_beat",
@@ -68,16 +74,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "safeguard.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safeguard.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "safeguard.middleware.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "safeguard.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "safeguard.urls"
@@ -157,16 +170,22 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+from celery.schedules import crontab  # noqa: E402 - beside the one schedule that needs it
+
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "safeguard.tasks.heartbeat", "schedule": 30.0},
     "check-platform-reports": {"task": "referrals.tasks.check_platform_reports", "schedule": 15 * 60.0},
     "sweep-reminders": {"task": "referrals.tasks.sweep_reminders", "schedule": 2 * 60.0},
+    # Every night at 02:15 UK time (CELERY_TIMEZONE): check the whole audit hash chain.
+    "verify-audit-chain": {"task": "safeguard.tasks.verify_audit_chain", "schedule": crontab(hour=2, minute=15)},
 }
 HEARTBEAT_STALE_SECONDS = 300
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "safeguard.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out email and address pair never reaches the password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -179,6 +198,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Second factor (django-otp): TOTP with backup codes. Required for DSL, Deputy DSL, head and IT
+# admin before anything but raising a concern; anyone without one can only raise concerns.
+OTP_TOTP_ISSUER = "Safeguard"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+SAFEGUARD_BACKUP_CODES = 10
+#: Exports and role changes ask for the password and a code again after this many minutes.
+SAFEGUARD_REAUTH_MINUTES = 5
+
+# Lockout (django-axes) on the email and address together, so one attacker cannot lock a whole
+# staff room out: the sixth wrong password for that email from that address locks it.
+AXES_FAILURE_LIMIT = 6
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "safeguard/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "safeguard.middleware.client_ip"
+AXES_USERNAME_CALLABLE = "safeguard.middleware.login_username"
+AXES_VERBOSE = False
+
+# Sessions: 20 minutes idle (the cookie's age is renewed by every request) and at most one school
+# day from login, whatever the activity. A role change or deactivation ends them at once.
+SESSION_IDLE_MINUTES = env_int("SAFEGUARD_SESSION_IDLE_MINUTES", 20, minimum=1, maximum=240)
+SESSION_MAX_HOURS = env_int("SAFEGUARD_SESSION_MAX_HOURS", 10, minimum=1, maximum=24)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 # guardian's anonymous user needs a username; Safeguard has no anonymous access to anything.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
@@ -237,6 +284,22 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), interest-cohort=()"
+# A strict Content-Security-Policy: no inline script or style anywhere, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
@@ -270,8 +333,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
+
+# --- Attachments: stored outside the web root, served only through the permission gateway -----
+ATTACHMENT_ROOT = VAR_DIR / "attachments"
+ATTACHMENT_MAX_MB = env_int("SAFEGUARD_ATTACHMENT_MAX_MB", 10, minimum=1, maximum=100)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Safeguard ------------------------------------------------------------------------------------
 # The published password of the fictional demo accounts; seed_demo refuses to run in production.

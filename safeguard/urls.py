@@ -3,7 +3,8 @@ from django.urls import include, path
 
 from cases.urls import concern_urlpatterns, pupil_urlpatterns
 from referrals.urls import case_urlpatterns as referral_case_urlpatterns
-from safeguard import views
+from safeguard.views import account
+from safeguard.views import core as views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +16,10 @@ urlpatterns = [
     path("password/set/<uidb64>/<token>/", views.password_set_confirm, name="password_set_confirm"),
     path("password/set/done/", views.password_set_done, name="password_set_done"),
     path("school/", views.school_switch, name="school_switch"),
+    path("account/second-factor/", account.otp_setup, name="otp_setup"),
+    path("account/second-factor/verify/", account.otp_verify, name="otp_verify"),
+    path("account/second-factor/backup-codes/", account.otp_backup_codes, name="otp_backup_codes"),
+    path("account/confirm/", account.reauth, name="reauth"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notification_read, name="notification_read"),
     path("staff/", views.staff_list, name="staff_list"),
@@ -23,10 +28,12 @@ urlpatterns = [
     path("staff/<int:user_id>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
     path("staff/<int:user_id>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
     path("staff/<int:user_id>/send-link/", views.staff_send_link, name="staff_send_link"),
+    path("staff/<int:user_id>/reset-second-factor/", views.staff_reset_second_factor, name="staff_reset_second_factor"),
     path("cases/", include("cases.urls")),
     path("cases/<int:pk>/", include(referral_case_urlpatterns)),
     path("pupils/", include(pupil_urlpatterns)),
     path("concerns/", include(concern_urlpatterns)),
+    path("reports/", include("safeguard.reports.urls")),
     path("settings/school/", views.school_settings, name="school_settings"),
     path("referrals/", include("referrals.urls")),
 ]

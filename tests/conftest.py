@@ -101,13 +101,30 @@ def personas(dsl, deputy, pastoral, pastoral_unassigned, head, it_admin, staff_m
     }
 
 
+def verify_second_factor(client: Client, user) -> None:
+    """Give the client's session a verified second factor, as entering a code would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session["safeguard_reauth_at"] = __import__("time").time()
+    session.save()
+
+
 @pytest.fixture
 def login():
-    """``login(user)`` returns a test client with that user's session."""
+    """``login(user)``: a client logged in with a verified second factor (``second_factor=False``
+    for a password-only session)."""
 
-    def _login(user) -> Client:
+    def _login(user, *, second_factor: bool = True) -> Client:
         client = Client()
         client.force_login(user)
+        if second_factor:
+            verify_second_factor(client, user)
         return client
 
     return _login

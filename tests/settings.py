@@ -21,3 +21,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: threads in the real-worker tests then wait for the write
     # lock (busy timeout) instead of failing with "database table is locked".
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["SAFEGUARD_VAR_DIR"], "test.sqlite3")}  # noqa: F405
+
+ATTACHMENT_ROOT = os.path.join(os.environ["SAFEGUARD_VAR_DIR"], "test-attachments")

@@ -52,6 +52,11 @@ MATRIX: dict[str, Row] = {
     "password_set_confirm": Row(args=lambda ctx: ["MQ", "bad-token"], get=statuses(200, anon=200)),
     "password_set_done": Row(get=statuses(200, anon=200)),
     "school_switch": Row(post_only=True, get=statuses(405)),
+    # The account's second factor: everyone logged in.
+    "otp_setup": Row(get=statuses(200)),
+    "otp_verify": Row(get=statuses(200)),
+    "otp_backup_codes": Row(get=statuses(302)),
+    "reauth": Row(get=statuses(200)),
     "notification_list": Row(get=statuses(200)),
     "notification_read": Row(post_only=True, get=statuses(405)),
     "staff_list": Row(get=statuses(403, it_admin=200)),
@@ -60,8 +65,13 @@ MATRIX: dict[str, Row] = {
     "staff_deactivate": Row(args=lambda ctx: [ctx["staff_member"].pk], post_only=True, get=statuses(405)),
     "staff_reactivate": Row(args=lambda ctx: [ctx["staff_member"].pk], post_only=True, get=statuses(405)),
     "staff_send_link": Row(args=lambda ctx: [ctx["staff_member"].pk], post_only=True, get=statuses(405)),
+    "staff_reset_second_factor": Row(args=lambda ctx: [ctx["staff_member"].pk], post_only=True, get=statuses(405)),
     "case_list": Row(get=statuses(403, dsl=200, deputy=200, pastoral=200, pastoral_unassigned=200, head=200, other_dsl=200)),
     "case_detail": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)),
+    "attachment_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "attachment_download": Row(
+        args=lambda ctx: [ctx["case"].pk, ctx["attachment"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)
+    ),
     "case_assign": Row(args=lambda ctx: [ctx["case"].pk], post_only=True, get=statuses(405)),
     "case_unassign": Row(args=lambda ctx: [ctx["case"].pk, ctx["pastoral"].pk], post_only=True, get=statuses(405)),
     # Recording and changing disclosures: the DSL and deputy only; a hidden case is a 404.
@@ -108,4 +118,8 @@ MATRIX: dict[str, Row] = {
     "pupil_search": Row(get=statuses(403, dsl=200, deputy=200, other_dsl=200), query="?q=Te"),
     "pupil_edit": Row(args=lambda ctx: [ctx["pupil"].pk], get=statuses(404, dsl=200, deputy=200)),
     "pupil_detail": Row(args=lambda ctx: [ctx["pupil"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)),
+    # The head's reports (safeguard/reports): DSLs, deputies and heads of their own school; other roles 403.
+    "reports": Row(get=statuses(403, dsl=200, deputy=200, head=200, other_dsl=200)),
+    "report_export": Row(args=lambda ctx: ["kinds"], get=statuses(403, dsl=200, deputy=200, head=200, other_dsl=200)),
+    "governors_report": Row(get=statuses(403, dsl=200, deputy=200, head=200, other_dsl=200)),
 }

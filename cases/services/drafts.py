@@ -15,7 +15,8 @@ MAX_DRAFT_CHARS = 400_000
 
 @transaction.atomic
 def draft_save(*, user, school, data: dict[str, list[str]], concern=None) -> DisclosureDraft | None:
-    kept = {key: values for key, values in data.items() if key not in _SKIP}
+    # Raw form input: drop NUL characters (PostgreSQL cannot store them; no form field accepts them).
+    kept = {key.replace("\x00", ""): [v.replace("\x00", "") for v in values] for key, values in data.items() if key not in _SKIP}
     if sum(len(v) for values in kept.values() for v in values) > MAX_DRAFT_CHARS:
         return None
     draft, _ = DisclosureDraft.objects.update_or_create(

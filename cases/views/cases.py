@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -16,6 +19,8 @@ from safeguard.models import User
 from safeguard.permissions import get_case_for_user, roles_at
 from safeguard.roles import CASE_READING_ROLES, CaseAction
 from safeguard.selectors import current_school
+
+CASES_PER_PAGE = 50
 
 
 def case_list(request):
@@ -31,10 +36,20 @@ def case_list(request):
     cases = selectors.case_list(request.user, school=school, status=status or None)
     if outcome:
         cases = cases.filter(outcome=outcome)
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in (("status", status), ("outcome", outcome)) if v})
     return render(
         request,
         "cases/case_list.html",
-        {"school": school, "cases": cases, "status": status, "outcome": outcome, "outcomes": OUTCOME_WORDS.items()},
+        {
+            "school": school,
+            "cases": page.object_list,
+            "page": page,
+            "query": query,
+            "status": status,
+            "outcome": outcome,
+            "outcomes": OUTCOME_WORDS.items(),
+        },
     )
 
 
@@ -45,6 +60,7 @@ def case_detail(request, pk: int):
     own_only = CaseAction.MANAGE not in allowed and CaseAction.VIEW_ACCESS_LOG not in allowed  # pastoral staff
     page = selectors.case_page(case, only_actions_of=request.user if own_only else None)
     from referrals.selectors import case_referrals
+    from safeguard.reports.selectors import case_access_log
 
     referrals = case_referrals(case, user=request.user, own_actions_only=own_only)
     assign_form = None
@@ -62,6 +78,7 @@ def case_detail(request, pk: int):
             "can_note": CaseAction.ADD_NOTE in allowed,
             "assign_form": assign_form,
             "note_form": NoteForm() if CaseAction.ADD_NOTE in allowed else None,
+            "access_log": case_access_log(case) if CaseAction.VIEW_ACCESS_LOG in allowed else None,
         },
     )
 

@@ -85,7 +85,7 @@ def _count(number: int, noun: str) -> str:
 def pupil_search(request):
     """Find a pupil while typing (htmx: pick buttons for the disclosure form), or as a page."""
     school = lead_school(request)
-    query = " ".join(request.GET.get("q", "").split())[:100]
+    query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:100]
     too_short = len(query) < SEARCH_MIN_LENGTH
     pupils, more = ([], False) if too_short else search_pupils(school, query)
     context = {"school": school, "query": query, "too_short": too_short, "pupils": pupils, "more": more}

@@ -2,13 +2,11 @@
 
 from django.db import migrations
 
-from referrals.catalogue import ROUTES
+from referrals.catalogue import ROUTES, load_routes
 
 
 def load(apps, schema_editor):
-    Route = apps.get_model("referrals", "Route")
-    for position, spec in enumerate(ROUTES):
-        Route.objects.update_or_create(code=spec["code"], defaults={**spec, "position": position})
+    load_routes(apps.get_model("referrals", "Route"))
 
 
 def unload(apps, schema_editor):

@@ -51,7 +51,9 @@ from safeguard.workdays import add_working_days, working_days_between
 logger = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=10)
-CLAIM_BATCH = 500
+CLAIM_BATCH = 2000
+#: Reminders per send task (one broker message).
+SEND_BATCH = 100
 #: An address the mail server keeps refusing is tried this many times (back-off 2, 4, 8… minutes,
 #: at most an hour apart), then marked failed and shown to the school's DSLs.
 MAX_EMAIL_ATTEMPTS = 6
@@ -212,29 +214,52 @@ def reminders_plan(*, now: datetime | None = None) -> int:
     for school in School.objects.all():
         plan = _Plan(school, now)
         _plan_school(plan)
-        if plan.rows:
-            Reminder.objects.bulk_create(plan.rows, ignore_conflicts=True, batch_size=1000)
-            planned += len(plan.rows)
+        rows = _not_yet_planned(school, plan.rows)
+        if rows:
+            # ignore_conflicts still guards the unique key against a sweep running beside this one.
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
+            planned += len(rows)
     return planned
+
+
+def _not_yet_planned(school: School, rows: list[Reminder]) -> list[Reminder]:
+    """Leave out the reminders that already exist (by their unique key), so a sweep every few
+    minutes does not send the database every overdue step of the trust again each time."""
+    if not rows:
+        return rows
+    earliest = min(row.due_on for row in rows)
+    existing = set(
+        Reminder.objects.filter(school=school, due_on__gte=earliest).values_list("kind", "subject", "due_on", "recipient_id")
+    )
+    return [row for row in rows if (row.kind, row.subject, row.due_on, row.recipient_id) not in existing]
 
 
 # --- 2. Claiming -----------------------------------------------------------------------------------
 
 
 def reminders_claim(*, now: datetime | None = None, limit: int = CLAIM_BATCH) -> tuple[list[int], str]:
-    """Claim up to ``limit`` reminders due now (and claims left unfinished past the lease)."""
+    """Claim up to ``limit`` reminders due now (and claims left unfinished past the lease).
+
+    Pending reminders first, then stale claims: two queries that each walk the (status,
+    deliver_at) index, rather than one OR that would scan every reminder on each batch.
+    """
     now = now or timezone.now()
     token = uuid.uuid4().hex
-    due = Reminder.objects.filter(
-        Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.CLAIMED, claimed_at__lt=now - CLAIM_LEASE), deliver_at__lte=now
-    ).order_by("deliver_at", "id")
+    wanted = (
+        Q(status=ReminderStatus.PENDING, deliver_at__lte=now),
+        Q(status=ReminderStatus.CLAIMED, deliver_at__lte=now, claimed_at__lt=now - CLAIM_LEASE),
+    )
+    ids: list[int] = []
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
-        else:
+        for condition in wanted:
+            if len(ids) >= limit:
+                break
+            due = Reminder.objects.filter(condition).order_by("deliver_at", "id")
+            if connection.vendor == "postgresql":
+                due = due.select_for_update(skip_locked=True)
             # SQLite: this IMMEDIATE transaction holds the database's only write lock, so no other
             # sweep can read the same rows as claimable until it commits.
-            ids = list(due.values_list("id", flat=True)[:limit])
+            ids += list(due.values_list("id", flat=True)[: limit - len(ids)])
         if ids:
             Reminder.objects.filter(id__in=ids).update(status=ReminderStatus.CLAIMED, claim_token=token, claimed_at=now)
     return ids, token
@@ -249,12 +274,19 @@ def reminders_release(*, ids: list[int], token: str) -> int:
 
 
 def enqueue_claimed(ids: list[int], token: str) -> int:
-    """Queue one send task per claim. On a broker failure, release what was not queued."""
-    from referrals.tasks import send_reminder
+    """Queue the claims as send tasks, SEND_BATCH reminders to a message. On a broker failure,
+    release what was not queued. Returns how many reminders were queued.
 
-    for position, reminder_id in enumerate(ids):
+    One message per batch, not per reminder: a sweep over a trust's overdue steps queues a few
+    hundred messages instead of a hundred thousand. Each reminder in a batch is still delivered
+    on its own (reminder_deliver, idempotent on its claim token), so a batch redelivered after a
+    worker died sends only what was not sent.
+    """
+    from referrals.tasks import send_reminders
+
+    for position in range(0, len(ids), SEND_BATCH):
         try:
-            send_reminder.delay(reminder_id, token)
+            send_reminders.delay(ids[position : position + SEND_BATCH], token)
         except (KombuOperationalError, OSError):  # the broker is down or unreachable
             remaining = ids[position:]
             released = reminders_release(ids=remaining, token=token)

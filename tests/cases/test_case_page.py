@@ -76,3 +76,18 @@ def test_case_page_chronology_tells_the_story_in_order(dsl, school, pupil, login
 def test_head_reads_the_case_page_without_edit_controls(head, case, login):
     page = login(head).get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "Record a decision" not in page and "Change the facts" not in page and "Add note" not in page
+
+
+def test_the_case_list_is_paged(dsl, school, pupil, login):
+    from cases.views.cases import CASES_PER_PAGE
+
+    for _ in range(CASES_PER_PAGE + 3):
+        make_case(actor=dsl, school=school, pupils=[pupil])
+    client = login(dsl)
+    first = client.get(reverse("case_list") + "?status=open").content.decode()
+    assert f"Page 1 of 2 ({CASES_PER_PAGE + 3} cases)" in first and "page=2" in first and "status=open&amp;page=2" in first
+    second = client.get(reverse("case_list") + "?status=open&page=2").content.decode()
+    import re
+
+    assert len(re.findall(r'href="/cases/\d+/"', second)) == 3
+    assert client.get(reverse("case_list") + "?page=999").status_code == 200  # the last page, not an error

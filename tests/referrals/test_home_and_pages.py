@@ -71,3 +71,19 @@ def test_adding_a_second_platform_report(quiet_case, dsl, login):
     assert response.status_code == 302
     assert Step.objects.filter(case=quiet_case, route__code="R1").count() == 2
     assert Step.objects.get(case=quiet_case, platform="TikTok").state == "todo"
+
+
+def test_home_lists_the_most_overdue_steps_and_counts_them_all(dsl, school, fourteen, login):
+    from referrals.selectors import steps_due
+    from tests.factories import make_case
+    from tests.referrals.conftest import REQUIRED
+
+    cases = [make_case(actor=dsl, school=school, pupils=[fourteen], answers=REQUIRED) for _ in range(4)]
+    today = timezone.localdate()
+    for days, case in enumerate(cases):  # police steps due today, 1, 2 and 3 days ago
+        Step.objects.filter(case=case, route__code="R7").update(due_date=today - timedelta(days=days))
+    due = steps_due(dsl, school, limit=2)
+    assert (due["overdue_count"], due["today_count"], due["shown"], due["total"]) == (3, 1, 2, 4)
+    assert [s.case_id for s in due["overdue"]] == [cases[3].pk, cases[2].pk] and due["today"] == []
+    home = login(dsl).get(reverse("home")).content.decode()
+    assert "3 overdue and 1 due today across" in home and "overdue first" in home

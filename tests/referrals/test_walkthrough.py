@@ -25,10 +25,10 @@ def _step(case, code) -> Step:
 
 
 def test_the_dsl_follows_a_case_through_to_closure(dsl, pastoral, school, fourteen, login):
-    lead = login(dsl)
-    # 1. Record the disclosure (three hours ago: what follows happened since).
+    # 1. Record the disclosure (three hours ago: what follows happened since, in a new session,
+    # since sessions end after 20 minutes without activity).
     with time_machine.travel(timezone.now() - timedelta(hours=3), tick=False):
-        response = lead.post(
+        response = login(dsl).post(
             reverse("disclosure_new"),
             disclosure_post(
                 pupils=[(fourteen, "harmed")],
@@ -40,6 +40,7 @@ def test_the_dsl_follows_a_case_through_to_closure(dsl, pastoral, school, fourte
         )
     case = Case.objects.get()
     assert response["Location"] == reverse("case_detail", args=[case.pk])
+    lead = login(dsl)
     page = html.unescape(lead.get(response["Location"]).content.decode())
 
     # 2. The suggested routes, each with its reason.

@@ -38,8 +38,8 @@ def test_home_page_shows_each_role_its_own_panel(case, personas, login):
         "dsl": b"Open cases",
         "deputy": b"Open cases",
         "head": b"Cases at Hillside Test Academy",
-        "pastoral": b"Cases assigned to you",
-        "pastoral_unassigned": b"No case is assigned to you",
+        "pastoral": b"Open cases assigned to you (",
+        "pastoral_unassigned": b"No open case is assigned to you",
         "it_admin": b"Staff accounts",
     }
     for persona, marker in expectations.items():

@@ -8,6 +8,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.url_matrix import MATRIX, PERSONAS
 
 
+def assert_security_headers(response, where: str) -> None:
+    """What every response carries (issue 7): a strict CSP, no framing, and privacy headers."""
+    csp = response.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, where
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, where
+    assert response.get("X-Frame-Options") == "DENY", where
+    assert response.get("Referrer-Policy") == "same-origin", where
+    assert "camera=()" in response.get("Permissions-Policy", ""), where
+    assert response.get("X-Content-Type-Options") == "nosniff", where
+
+
 def _named_urls(resolver=None, namespace: str = "") -> set[str]:
     resolver = resolver or get_resolver()
     names: set[str] = set()
@@ -32,6 +43,14 @@ def test_every_row_covers_every_persona():
         assert set(row.get) == set(PERSONAS), f"{name} does not say what every persona gets"
 
 
+def _attachment(case, dsl):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.services.attachments import attachment_add
+
+    return attachment_add(actor=dsl, case=case, upload=SimpleUploadedFile("letter.pdf", b"%PDF-1.7\n% a letter\n"))
+
+
 @pytest.fixture
 def matrix_context(personas, case, other_case, pupil, school, dsl):
     from django.utils import timezone
@@ -52,6 +71,7 @@ def matrix_context(personas, case, other_case, pupil, school, dsl):
         "case_child": case.children.get(),
         "concern": concern,
         "step": case.steps.order_by("id").first(),
+        "attachment": _attachment(case, dsl),
         "action": action_create(
             actor=dsl, case=case, owner=personas["pastoral"], title="Check in", due_date=timezone.localdate()
         ),
@@ -66,5 +86,6 @@ def test_url_matrix(name, matrix_context, login, client):
         http = client if persona == "anon" else login(matrix_context[persona])
         response = http.get(url)
         assert response.status_code == row.get[persona], f"GET {name} as {persona}: {response.status_code}"
+        assert_security_headers(response, f"GET {name} as {persona}")
         if persona == "anon" and row.get[persona] == 302 and name != "login":
             assert response["Location"].startswith(reverse("login")), "login is required by default"

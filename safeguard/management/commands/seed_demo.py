@@ -48,3 +48,6 @@ class Command(BaseCommand):
             count = pupil_count if index == 0 else max(pupil_count // 3, 20)
             Pupil.objects.bulk_create(Pupil(school=school, **row) for row in demo_pupils(index, count, today))
         seed_demo_cases(schools=schools, users=users, today=today)
+        from safeguard.reports.demo import seed_demo_report_history
+
+        seed_demo_report_history(school=schools[0], users=users, today=today)

@@ -14,9 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguard import selectors, services
+from safeguard.conf import bounded_ids
 from safeguard.forms import LoginForm, StaffAddForm, StaffRolesForm, add_service_errors
 from safeguard.permissions import roles_at
 from safeguard.roles import can_manage_staff
+from safeguard.views.account import recent_authentication_required
 
 
 class LoginView(auth_views.LoginView):
@@ -47,12 +49,15 @@ def school_switch(request):
 
 
 def home(request):
-    """One home page whose panels follow the roles the user holds at the current school."""
+    """One home page whose panels follow the roles the user holds at the current school.
+
+    Without a verified second factor, only raising a concern is offered (as in CPOMS)."""
     from cases.selectors import home_panels
 
     school = selectors.current_school(request)
-    context = {"school": school, "panels": home_panels(request.user, school) if school else {}}
-    return render(request, "safeguard/home.html", context)
+    verified = request.user.is_verified()
+    panels = home_panels(request.user, school) if school and verified else {}
+    return render(request, "safeguard/home.html", {"school": school, "panels": panels, "verified": verified})
 
 
 # --- Staff administration (IT administrator) -------------------------------------------------
@@ -74,6 +79,7 @@ def staff_list(request):
     )
 
 
+@recent_authentication_required
 def staff_add(request):
     school = _staff_school(request)
     form = StaffAddForm(request.POST or None)
@@ -94,6 +100,7 @@ def staff_add(request):
     return render(request, "safeguard/staff_form.html", {"school": school, "form": form, "title": "Add a member of staff"})
 
 
+@recent_authentication_required
 def staff_edit(request, user_id: int):
     school = _staff_school(request)
     member = selectors.staff_member_at_school(school, user_id)
@@ -113,6 +120,7 @@ def staff_edit(request, user_id: int):
 
 
 @require_POST
+@recent_authentication_required
 def staff_deactivate(request, user_id: int):
     return _staff_toggle(
         request, user_id, services.staff_deactivate, "{name}'s account is deactivated and their sessions have ended."
@@ -120,6 +128,7 @@ def staff_deactivate(request, user_id: int):
 
 
 @require_POST
+@recent_authentication_required
 def staff_reactivate(request, user_id: int):
     return _staff_toggle(request, user_id, services.staff_reactivate, "{name}'s account is active again.")
 
@@ -133,6 +142,19 @@ def staff_send_link(request, user_id: int):
     services.staff_send_password_link(user=member)
     messages.success(request, f"We emailed {member.full_name} a new link to set their password.")
     return redirect("staff_edit", user_id=member.pk)
+
+
+@require_POST
+@recent_authentication_required
+def staff_reset_second_factor(request, user_id: int):
+    from safeguard.second_factor import second_factor_reset
+
+    return _staff_toggle(
+        request,
+        user_id,
+        second_factor_reset,
+        "{name}'s second factor is reset; they will set up a new one when they next log in.",
+    )
 
 
 def _staff_toggle(request, user_id, service, done_message):
@@ -192,11 +214,7 @@ def notification_list(request):
 @require_POST
 def notification_read(request):
     ids = request.POST.getlist("id")
-    try:
-        wanted = [int(i) for i in ids] if ids else None
-    except ValueError:
-        wanted = []
-    services.notification_mark_read(user=request.user, notification_ids=wanted)
+    services.notification_mark_read(user=request.user, notification_ids=bounded_ids(ids) if ids else None)
     if request.htmx:
         return HttpResponse(status=204)
     return redirect("notification_list")

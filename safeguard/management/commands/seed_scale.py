@@ -1,0 +1,50 @@
+"""A trust's worth of fictional data for load and query-count work (issue 8). Never in production."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from safeguard.demo import assert_not_production
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the database with a multi-academy trust's worth of fictional data, with bulk inserts: by default "
+        "30 schools, 30,000 pupils, 20,000 cases, 100,000 referral steps and 2,000,000 hash-chained audit events. "
+        "Refuses to run with production settings or if scale data is already present."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--schools", type=int, default=30)
+        parser.add_argument("--pupils", type=int, default=30_000)
+        parser.add_argument("--cases", type=int, default=20_000)
+        parser.add_argument("--steps", type=int, default=100_000)
+        parser.add_argument("--events", type=int, default=2_000_000, help="audit events (default 2,000,000)")
+        parser.add_argument("--years", type=int, default=5, help="years of history the cases spread over (default 5)")
+        parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed gives the same data")
+
+    def handle(self, *args, **options):
+        from safeguard.models import Trust
+        from safeguard.scale import SCALE_TRUST, ScaleBuilder, ScaleSpec
+
+        assert_not_production("seed_scale")
+        spec = ScaleSpec(**{name: options[name] for name in ("schools", "pupils", "cases", "steps", "events", "years", "seed")})
+        for name, value in vars(spec).items():
+            if value < (1 if name in ("schools", "years") else 0):
+                raise CommandError(f"--{name} must be at least {1 if name in ('schools', 'years') else 0}.")
+        if spec.cases and spec.pupils < spec.schools:
+            raise CommandError("Give at least one pupil per school (--pupils) so cases have children.")
+        if Trust.objects.filter(name=SCALE_TRUST).exists():
+            raise CommandError("Scale data is already in this database. Use a fresh database for another run.")
+        started = time.perf_counter()
+        self.stdout.write(f"Building scale data ({', '.join(f'{k} {v:,}' for k, v in vars(spec).items())}):")
+        ScaleBuilder(spec, password=settings.SAFEGUARD_DEMO_PASSWORD, say=self.stdout.write).build()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scale data built in {time.perf_counter() - started:.0f} s. Accounts: dsl@sc01.scale.example, "
+                "pastoral@sc01.scale.example, head@sc01.scale.example, ... with the demo password."
+            )
+        )

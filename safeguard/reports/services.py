@@ -1,0 +1,141 @@
+"""The reports' writes: the audit event of every export, and the nightly check of the audit chain.
+
+Each export is written in one transaction with its audit event (``safeguard.report.exported``,
+extra: the table's name and how many rows, never their content), so no export leaves Safeguard
+unrecorded (DOMAIN.md: "every view, change, export and failed access of a case is logged").
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from safeguard.audit import ChainReport, audit_record, verify_chain
+from safeguard.models import AuditVerification, Notification, School, StaffRole, User
+from safeguard.reports import labels, selectors, tables
+from safeguard.reports.csv import rows_to_csv
+from safeguard.reports.periods import Period
+from safeguard.roles import READS_ALL_CASES
+
+logger = logging.getLogger(__name__)
+
+GOVERNORS_REPORT = "governors-report"
+CHAIN_ALERT_KIND = "audit_chain_broken"
+CHAIN_ALERT_TITLE = "The audit log failed its integrity check"
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    content: str
+    rows: int
+
+
+def _record_export(*, actor: User, school: School, period: Period, table: str, rows: int) -> None:
+    audit_record(
+        actor=actor,
+        action=labels.EXPORTED,
+        obj=school,
+        school=school,
+        extra={"table": table, "rows": rows, "from": period.start.isoformat(), "to": period.end.isoformat()},
+    )
+
+
+@transaction.atomic
+def report_export(*, actor: User, school: School, period: Period, table: str, today: date) -> Export:
+    """One report table as CSV, safe for spreadsheets, with its audit event."""
+    built = tables.build(table, school, period, today)
+    content = rows_to_csv(built.header, built.rows)
+    _record_export(actor=actor, school=school, period=period, table=table, rows=len(built.rows))
+    filename = f"safeguard-{school.code}-{table}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+    return Export(filename=filename, content=content, rows=len(built.rows))
+
+
+@transaction.atomic
+def governors_report_prepare(*, actor: User, school: School, period: Period, today: date) -> dict:
+    """The printable governors' report: aggregates only (no child, case or staff named), audited
+    as an export."""
+    summary = selectors.governors_summary(school, period, today)
+    _record_export(actor=actor, school=school, period=period, table=GOVERNORS_REPORT, rows=summary["total"])
+    return summary
+
+
+# --- The audit chain ------------------------------------------------------------------------------
+
+
+def _anchor() -> tuple[int, str] | None:
+    last_good = AuditVerification.objects.filter(ok=True, last_event_id__isnull=False).order_by("-ran_at", "-pk").first()
+    return (last_good.last_event_id, last_good.last_hash) if last_good else None
+
+
+def audit_chain_check(*, alert: bool = True) -> AuditVerification:
+    """Check the whole audit chain and record the result; on a newly found break, alert every
+    DSL, Deputy DSL and head teacher of every school, in Safeguard and by email.
+
+    The walk itself runs outside any transaction (it streams every event); only the record and
+    the alerts are written together. A break already reported is not alerted again each night.
+    """
+    previous = AuditVerification.objects.order_by("-ran_at", "-pk").first()
+    report = verify_chain(anchor=_anchor())
+    with transaction.atomic():
+        check = AuditVerification.objects.create(
+            ran_at=timezone.now(),
+            events_checked=report.events_checked,
+            ok=report.ok,
+            first_broken_id=report.broken.event_id if report.broken else None,
+            detail=report.broken.detail[:300] if report.broken else "",
+            last_event_id=report.last_event_id,
+            last_hash=report.last_hash if report.last_event_id else "",
+        )
+        if not report.ok:
+            logger.error("Audit chain broken at event %s (%s).", report.broken.event_id, report.broken.problem)
+            already = previous is not None and not previous.ok and previous.first_broken_id == check.first_broken_id
+            if alert and not already:
+                _alert_chain_broken(report)
+    return check
+
+
+def chain_alert_recipients() -> dict[int, tuple[User, int]]:
+    """Every active DSL, Deputy DSL and head teacher, once each, with one school of theirs."""
+    people: dict[int, tuple[User, int]] = {}
+    for role in (
+        StaffRole.objects.filter(role__in=READS_ALL_CASES, user__is_active=True).select_related("user").order_by("school_id")
+    ):
+        people.setdefault(role.user_id, (role.user, role.school_id))
+    return people
+
+
+def _alert_chain_broken(report: ChainReport) -> None:
+    url = reverse("reports")
+    people = chain_alert_recipients()
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(recipient=user, school_id=school_id, kind=CHAIN_ALERT_KIND, title=CHAIN_ALERT_TITLE, url=url, created_at=now)
+        for user, school_id in people.values()
+    )
+    # The email names the event number and what is wrong with it: never case content.
+    body = (
+        "Safeguard's check of its audit log found that the log has been altered.\n\n"
+        f"{report.broken.detail}\n\n"
+        "The audit log records who opened and changed each safeguarding record. Ask your IT administrator "
+        "to investigate, and keep this email.\n\n"
+        f"The reports page shows the result of each check: {settings.BASE_URL}{url}\n"
+    )
+    addresses = sorted(user.email for user, _ in people.values())
+
+    def send() -> None:
+        for address in addresses:
+            try:
+                send_mail("Safeguard: the audit log failed its integrity check", body, None, [address])
+            except (smtplib.SMTPException, OSError):  # one refused address must not stop the others
+                logger.exception("Could not email the audit-chain alert to one recipient.")
+
+    transaction.on_commit(send, robust=True)

@@ -1,0 +1,375 @@
+"""The report's tables: each a title, a header and rows of plain values, from the selectors.
+
+The page shows them (the long ones cut to PAGE_ROWS, with the total), each CSV export writes one
+whole, and the charts draw from the same rows, so the three never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Window
+
+from safeguard.models import School
+from safeguard.reports import charts, labels, selectors
+from safeguard.reports.periods import LONDON, Period
+
+REFERENCE_CHUNK = 500
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    header: list[str]
+    rows: list[tuple] = field(default_factory=list)
+    #: The case each row is about (for a link on the page), or None.
+    case_ids: list[int | None] = field(default_factory=list)
+    #: How many rows there are in all, when ``rows`` holds only the first few.
+    total: int | None = None
+    #: Which column holds the case reference (linked on the page), if any.
+    case_column: int | None = None
+
+    @property
+    def count(self) -> int:
+        return self.total if self.total is not None else len(self.rows)
+
+    @property
+    def truncated(self) -> bool:
+        return self.total is not None and self.total > len(self.rows)
+
+    def display_rows(self) -> list[dict]:
+        ids = self.case_ids or [None] * len(self.rows)
+        return [
+            {"cells": [display(value) for value in row], "case_id": case_id, "link_column": self.case_column}
+            for row, case_id in zip(self.rows, ids, strict=True)
+        ]
+
+
+def display(value) -> str:
+    """A value as the page shows it (the CSV keeps the plain value)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        local = value.astimezone(LONDON)
+        return f"{local.day} {local:%b %Y, %H:%M}"
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    if isinstance(value, timedelta):
+        return labels.duration_words(value.total_seconds())
+    return str(value)
+
+
+def _references(object_ids, school_id: int) -> dict[str, str]:
+    ids = list(dict.fromkeys(str(value) for value in object_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), REFERENCE_CHUNK):
+        found.update(selectors.case_references(ids[start : start + REFERENCE_CHUNK], school_id))
+    return found
+
+
+def _names(user_ids) -> dict[int, str]:
+    ids = list(dict.fromkeys(user_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), REFERENCE_CHUNK):
+        found.update(selectors.names(ids[start : start + REFERENCE_CHUNK]))
+    return found
+
+
+def _case_id(object_id) -> int | None:
+    return int(object_id) if str(object_id).isdigit() else None
+
+
+def _limited(qs, limit: int | None) -> tuple[list, int | None]:
+    """The first ``limit`` rows and how many there are in all, in one query: the total is a
+    ``COUNT(*) OVER ()`` beside the rows, so the database groups the events once, not twice."""
+    if limit is None:
+        return list(qs), None
+    rows = list(qs.annotate(total_rows=Window(Count("*")))[:limit])
+    if not rows:
+        return rows, None
+    first = rows[0]
+    total = first["total_rows"] if isinstance(first, dict) else first.total_rows
+    return rows, (total if total > len(rows) else None)
+
+
+# --- One builder per table -------------------------------------------------------------------------
+
+
+def _simple(name: str, title: str, header: list[str], rows: list[dict]) -> Table:
+    return Table(name, title, header, [(row["label"], row["value"]) for row in rows])
+
+
+def kinds(school: School, period: Period, today: date, limit: int | None) -> Table:
+    return _simple(
+        "kinds", "Disclosures by kind of harassment", ["Kind of harassment", "Disclosures"], selectors.by_kind(school.pk, period)
+    )
+
+
+def months(school: School, period: Period, today: date, limit: int | None) -> Table:
+    return _simple("months", "Disclosures by month", ["Month", "Disclosures"], selectors.by_month(school.pk, period))
+
+
+def year_groups(school: School, period: Period, today: date, limit: int | None) -> Table:
+    return _simple(
+        "year-groups",
+        "Disclosures by year group of the pupils involved",
+        ["Year group", "Disclosures"],
+        selectors.by_year_group(school.pk, period),
+    )
+
+
+def platforms(school: School, period: Period, today: date, limit: int | None) -> Table:
+    return _simple(
+        "platforms", "Platforms and apps involved", ["Platform or app", "Disclosures"], selectors.by_platform(school.pk, period)
+    )
+
+
+def timeliness(school: School, period: Period, today: date, limit: int | None) -> Table:
+    rows = []
+    for item in selectors.timings(school.pk, period):
+        rows.append((item.label, item.measured, item.median, item.p90, item.waiting))
+    return Table(
+        "timeliness",
+        "How quickly disclosures were handled",
+        ["Measure", "Disclosures measured", "Median (hours)", "90th percentile (hours)", "Not reached yet"],
+        rows,
+    )
+
+
+def overdue_steps(school: School, period: Period, today: date, limit: int | None) -> Table:
+    rows = [(row["label"], row["value"], row["oldest"]) for row in selectors.overdue_steps_by_route(school.pk, today)]
+    return Table("overdue-steps", "Referral steps overdue now, by route", ["Route", "Steps overdue", "Oldest due date"], rows)
+
+
+def past_review(school: School, period: Period, today: date, limit: int | None) -> Table:
+    cases, total = _limited(selectors.past_review(school.pk, today), limit)
+    return Table(
+        "past-review",
+        "Open cases past their review date (now)",
+        ["Case", "Review was due", "Days overdue"],
+        [(case.reference, case.review_due, (today - case.review_due).days) for case in cases],
+        [case.pk for case in cases],
+        total,
+        case_column=0,
+    )
+
+
+def _decisions(name: str, title: str, which: str):
+    def build(school: School, period: Period, today: date, limit: int | None) -> Table:
+        found, total = _limited(selectors.decisions(school.pk, period, which), limit)
+        return Table(
+            name,
+            title,
+            ["Case", "Decided", "By", "The criteria said", "The DSL decided", "Rationale", "Superseded by a later decision"],
+            [
+                (
+                    d.case.reference,
+                    d.made_at,
+                    d.made_by.full_name,
+                    d.get_assessment_outcome_display(),
+                    d.get_decision_display(),
+                    d.rationale,
+                    d.superseded,
+                )
+                for d in found
+            ],
+            [d.case_id for d in found],
+            total,
+            case_column=0,
+        )
+
+    return build
+
+
+decisions_against = _decisions(
+    "decisions-against",
+    "The criteria required a police referral; the DSL decided otherwise",
+    selectors.AGAINST,
+)
+decisions_reverse = _decisions(
+    "decisions-reverse",
+    "The criteria did not require a police referral; the DSL referred",
+    selectors.REVERSE,
+)
+
+
+def access(school: School, period: Period, today: date, limit: int | None) -> Table:
+    found, total = _limited(selectors.access_by_person_and_case(school.pk, period), limit)
+    refs = _references((row["object_id"] for row in found), school.pk)
+    people = _names(row["actor_id"] for row in found)
+    return Table(
+        "access",
+        "Who opened or changed which case",
+        ["Person", "Case", "Times opened", "Changes", "First", "Last"],
+        [
+            (
+                people.get(row["actor_id"], "Safeguard"),
+                refs.get(row["object_id"], f"#{row['object_id']}"),
+                row["views"],
+                row["changes"],
+                row["first"],
+                row["last"],
+            )
+            for row in found
+        ],
+        [_case_id(row["object_id"]) if row["object_id"] in refs else None for row in found],
+        total,
+        case_column=1,
+    )
+
+
+def refused(school: School, period: Period, today: date, limit: int | None) -> Table:
+    found, total = _limited(selectors.refused_attempts(school.pk, period), limit)
+    refs = _references((event.object_id for event in found), school.pk)
+    return Table(
+        "refused",
+        "Refused attempts to open or change cases",
+        ["When", "Person", "Case", "Tried to", "Why it was refused", "From (IP address)"],
+        [
+            (
+                event.occurred_at,
+                event.actor.full_name if event.actor else "Unknown",
+                refs.get(event.object_id, f"No case #{event.object_id}"),
+                labels.attempt_words(event.extra.get("attempted")),
+                labels.refusal_words(event.extra.get("reason")),
+                event.ip_address,
+            )
+            for event in found
+        ],
+        [_case_id(event.object_id) if event.object_id in refs else None for event in found],
+        total,
+        case_column=2,
+    )
+
+
+def bursts(school: School, period: Period, today: date, limit: int | None) -> Table:
+    found = selectors.bursts(school.pk, period)
+    return Table(
+        "bursts",
+        f"Many cases opened in a short time ({selectors.BURST_CASES} or more different cases within {selectors.BURST_MINUTES} minutes)",
+        ["Person", "From", "To", "Different cases opened"],
+        [(row["actor__full_name"] or "Unknown", row["first"], row["last"], row["cases"]) for row in found],
+    )
+
+
+def out_of_hours(school: School, period: Period, today: date, limit: int | None) -> Table:
+    found, total = _limited(selectors.out_of_hours(school, period), limit)
+    refs = _references((row["object_id"] for row in found), school.pk)
+    people = _names(row["actor_id"] for row in found)
+    return Table(
+        "out-of-hours",
+        f"Cases opened or changed outside school hours ({selectors.out_of_hours_words(school)})",
+        ["Person", "Case", "Times", "First", "Last"],
+        [
+            (
+                people.get(row["actor_id"], "Safeguard"),
+                refs.get(row["object_id"], f"#{row['object_id']}"),
+                row["events"],
+                row["first"],
+                row["last"],
+            )
+            for row in found
+        ],
+        [_case_id(row["object_id"]) if row["object_id"] in refs else None for row in found],
+        total,
+        case_column=1,
+    )
+
+
+Builder = Callable[[School, Period, date, int | None], Table]
+
+#: Every table, by the name used in its export URL (/reports/export/<name>.csv).
+TABLES: dict[str, Builder] = {
+    "kinds": kinds,
+    "months": months,
+    "year-groups": year_groups,
+    "platforms": platforms,
+    "timeliness": timeliness,
+    "overdue-steps": overdue_steps,
+    "past-review": past_review,
+    "decisions-against": decisions_against,
+    "decisions-reverse": decisions_reverse,
+    "access": access,
+    "refused": refused,
+    "bursts": bursts,
+    "out-of-hours": out_of_hours,
+}
+
+
+def build(name: str, school: School, period: Period, today: date, *, limit: int | None = None) -> Table:
+    return TABLES[name](school, period, today, limit)
+
+
+# --- The page --------------------------------------------------------------------------------------
+
+#: Shorter labels for the charts (the tables beside them keep the full wording).
+SHORT_KINDS = {
+    "Non-consensual sharing of sexual images or videos": "Image sharing without consent",
+    "Exploitation, coercion and threats (including sexual extortion)": "Exploitation and coercion",
+    "Unwanted sexualisation (sexual comments, requests for images, unwanted content)": "Unwanted sexualisation",
+}
+#: The tables of the page, section by section.
+SECTIONS = {
+    "volume": ["kinds", "months", "year-groups", "platforms"],
+    "timeliness": ["timeliness", "overdue-steps", "past-review"],
+    "decisions": ["decisions-against", "decisions-reverse"],
+    "access": ["access", "refused", "bursts", "out-of-hours"],
+}
+
+
+def _chart(table: Table, *, columns: bool = False, short: dict | None = None):
+    draw = charts.column_chart if columns else charts.bar_chart
+    return draw(
+        chart_id=f"chart-{table.name}",
+        title=table.title,
+        data=charts.data_from_rows(table.rows, short),
+        label_heading=table.header[0],
+        value_heading=table.header[1],
+    )
+
+
+def report_page(school: School, period: Period, today: date) -> dict:
+    """Everything the reports page shows for one school and period: each table's first rows, and
+    the charts drawn from the same rows."""
+    built = {name: build(name, school, period, today, limit=selectors.PAGE_ROWS) for names in SECTIONS.values() for name in names}
+    overdue = built["overdue-steps"]
+    return {
+        "period": period,
+        "total": selectors.disclosure_total(school.pk, period),
+        # Template lookups cannot hold a hyphen: "past-review" is tables.past_review there.
+        "tables": {name.replace("-", "_"): table for name, table in built.items()},
+        "charts": {
+            "kinds": _chart(built["kinds"], short=SHORT_KINDS),
+            "months": _chart(built["months"], columns=True),
+            "year_groups": _chart(built["year-groups"]),
+            "platforms": _chart(built["platforms"]),
+            "overdue": _chart(overdue, short={row[0]: row[0].split(":")[0] for row in overdue.rows}),
+        },
+        "burst_rule": f"{selectors.BURST_CASES} or more different cases within {selectors.BURST_MINUTES} minutes",
+        "hours_words": selectors.out_of_hours_words(school),
+    }
+
+
+def governors_charts(summary: dict) -> dict:
+    """The governors' report's two charts, from its figures (selectors.governors_summary)."""
+    return {
+        "kinds": charts.bar_chart(
+            chart_id="gov-kinds",
+            title="Disclosures by kind of harassment",
+            data=[charts.Datum(row["label"], row["value"], SHORT_KINDS.get(row["label"], "")) for row in summary["kinds"]],
+            label_heading="Kind of harassment",
+            value_heading="Disclosures",
+        ),
+        "months": charts.column_chart(
+            chart_id="gov-months",
+            title="Disclosures by month",
+            data=[charts.Datum(row["label"], row["value"]) for row in summary["months"]],
+            label_heading="Month",
+            value_heading="Disclosures",
+        ),
+    }

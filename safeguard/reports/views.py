@@ -1,0 +1,100 @@
+"""The head's reports: the page, one CSV per table, and the printable governors' report.
+
+Who may see them: the DSL, Deputy DSL and head teacher of the school (safeguard.roles.
+can_view_reports). Anyone holding none of those roles anywhere gets 403; a school the user has
+no such role at gets 404, so the page never confirms which schools exist. Exports (each CSV and
+the governors' report) ask for the password and a code again if the last proof is over five
+minutes old (DOMAIN.md, "Security and data protection").
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from safeguard.models import School
+from safeguard.permissions import user_roles
+from safeguard.reports import selectors, services, tables
+from safeguard.reports.periods import MAX_YEARS, Filters, parse_filters
+from safeguard.roles import can_view_reports
+from safeguard.selectors import current_school
+from safeguard.views.account import recent_authentication_required
+
+
+def _filters(request) -> tuple[Filters, School, list[School]]:
+    """The school and period asked for, checked against the user's roles (403 / 404)."""
+    allowed = sorted(school_id for school_id, roles in user_roles(request.user).items() if can_view_reports(roles))
+    if not allowed:
+        raise PermissionDenied("Reports are for the school's Designated Safeguarding Leads and head teacher.")
+    current = current_school(request)
+    default = current.pk if current is not None and current.pk in allowed else allowed[0]
+    params = {key: request.GET[key] for key in ("start", "end", "school") if key in request.GET}
+    filters = parse_filters(params, today=timezone.localdate(), allowed_schools=allowed, default_school=default)
+    if filters.school_refused:
+        raise Http404("No such school.")
+    schools = list(School.objects.filter(pk__in=allowed).order_by("name"))
+    school = next(s for s in schools if s.pk == filters.school_id)
+    return filters, school, schools
+
+
+def _query(filters: Filters, school: School) -> str:
+    values = {"school": school.pk}
+    if filters.period:
+        values.update(filters.period.as_query())
+    return urlencode(values)
+
+
+@require_GET
+def reports(request):
+    filters, school, schools = _filters(request)
+    context = {
+        "filters": filters,
+        "school": school,
+        "schools": schools,
+        "max_years": MAX_YEARS,
+        "verification": selectors.last_verification(),
+        "query": _query(filters, school),
+    }
+    if filters.period is not None:
+        context.update(tables.report_page(school, filters.period, timezone.localdate()))
+    return render(request, "safeguard/reports/reports.html", context)
+
+
+@require_GET
+@recent_authentication_required
+def report_export(request, table: str):
+    if table not in tables.TABLES:
+        raise Http404("No such table.")
+    filters, school, _ = _filters(request)
+    if filters.period is None:
+        message = " ".join(filters.errors.values()) or "Choose a period."
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    export = services.report_export(
+        actor=request.user, school=school, period=filters.period, table=table, today=timezone.localdate()
+    )
+    response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@require_GET
+@recent_authentication_required
+def governors_report(request):
+    filters, school, _ = _filters(request)
+    context = {"filters": filters, "school": school, "query": _query(filters, school)}
+    status = 200
+    if filters.period is None:
+        status = 400
+    else:
+        summary = services.governors_report_prepare(
+            actor=request.user, school=school, period=filters.period, today=timezone.localdate()
+        )
+        context.update({"period": filters.period, "summary": summary, "generated_at": timezone.now()})
+        if summary["total"]:
+            context["charts"] = tables.governors_charts(summary)
+    return render(request, "safeguard/reports/governors.html", context, status=status)
