@@ -64,6 +64,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed-args", default="", help="extra arguments for seed_scale, e.g. '--events 200000'")
     parser.add_argument("--sweep-steps", type=int, default=100_000, help="due steps for the reminder sweep (default 100,000)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    parser.add_argument(
+        "--only",
+        metavar="LABEL",
+        help="while iterating on one page: load only the pages whose label contains LABEL, skip the rest "
+        "of the run, and leave bench/RESULTS.md alone (use with --keep / --reuse)",
+    )
     return parser.parse_args()
 
 
@@ -392,6 +398,8 @@ def main() -> None:
                 ("Pastoral home page", "pastoral", ["/"]),
                 ("Pastoral case list", "pastoral", ["/cases/"]),
             ]
+            if args.only:
+                plan = [row for row in plan if args.only.lower() in row[0].lower()]
             results["pages"] = []
             for label, who, paths in plan:
                 people[who].refresh_from_db()
@@ -400,6 +408,8 @@ def main() -> None:
                 print(f"{label:55} median {figures['median']:7.1f} ms  p95 {figures['p95']:7.1f} ms  "
                       f"{figures['rps']:6.1f} req/s  errors {figures['errors']}")  # fmt: skip
 
+            if args.only:
+                return
             head = browsers("head")[0]
             end = datetime.now(UTC).date()
             year = urlencode({"school": school.pk, "start": (end - timedelta(days=364)).isoformat(), "end": end.isoformat()})
@@ -435,7 +445,7 @@ def main() -> None:
 
             connections.close_all()
             drop_scratch()
-    if not args.no_write:
+    if not args.no_write and not args.only:
         write_results(args, command, results)
 
 

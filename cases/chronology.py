@@ -7,10 +7,11 @@ number of rows) and merging them in time order: nothing is written twice to keep
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases.criteria import OUTCOME_WORDS, Outcome
@@ -88,8 +89,8 @@ def _from_cases(cases: dict[int, Case]) -> Iterable[Entry]:
         )
 
 
-def _from_assessments(cases, case_ids) -> Iterable[Entry]:
-    for a in Assessment.objects.filter(case_id__in=case_ids).select_related("actor").order_by("created_at", "id"):
+def _assessment_entries(rows, cases) -> Iterable[Entry]:
+    for a in rows:
         met = ", ".join(a.met)
         detail = (
             f"Criteria met: {met}." if met else ("Every question answered." if a.complete else "Some questions are unanswered.")
@@ -106,8 +107,8 @@ def _from_assessments(cases, case_ids) -> Iterable[Entry]:
         )
 
 
-def _from_decisions(cases, case_ids) -> Iterable[Entry]:
-    for d in Decision.objects.filter(case_id__in=case_ids).select_related("made_by"):
+def _decision_entries(rows, cases) -> Iterable[Entry]:
+    for d in rows:
         against = " — differs from the assessment" if d.differs_from_assessment else ""
         yield Entry(
             d.made_at,
@@ -121,13 +122,13 @@ def _from_decisions(cases, case_ids) -> Iterable[Entry]:
         )
 
 
-def _from_notes(cases, case_ids) -> Iterable[Entry]:
-    for n in Note.objects.filter(case_id__in=case_ids).select_related("author"):
+def _note_entries(rows, cases) -> Iterable[Entry]:
+    for n in rows:
         yield Entry(n.created_at, n.case_id, cases[n.case_id].reference, "note", "Note", n.text, name_of(n.author))
 
 
-def _from_corrections(cases, case_ids) -> Iterable[Entry]:
-    for c in Correction.objects.filter(case_id__in=case_ids).select_related("made_by"):
+def _correction_entries(rows, cases) -> Iterable[Entry]:
+    for c in rows:
         what = "a note" if c.field == "note" else NARRATIVE_LABELS.get(c.field, c.field).lower()
         yield Entry(
             c.made_at,
@@ -140,8 +141,8 @@ def _from_corrections(cases, case_ids) -> Iterable[Entry]:
         )
 
 
-def _from_fact_changes(cases, case_ids) -> Iterable[Entry]:
-    for f in FactChange.objects.filter(case_id__in=case_ids).select_related("made_by"):
+def _fact_change_entries(rows, cases) -> Iterable[Entry]:
+    for f in rows:
         fields = ", ".join(FACT_LABELS.get(name, name) for name in f.fields)
         yield Entry(
             f.made_at,
@@ -181,15 +182,18 @@ def _child_entries(child, case: Case, label: str) -> Iterable[Entry]:
         )
 
 
-def _from_children(cases, case_ids) -> Iterable[Entry]:
-    for link in CaseChild.objects.filter(case_id__in=case_ids).select_related("pupil", "added_by", "removed_by"):
+def _pupil_entries(rows, cases) -> Iterable[Entry]:
+    for link in rows:
         yield from _child_entries(link, cases[link.case_id], link.pupil.full_name)
-    for other in OtherChild.objects.filter(case_id__in=case_ids).select_related("added_by", "removed_by"):
+
+
+def _other_child_entries(rows, cases) -> Iterable[Entry]:
+    for other in rows:
         yield from _child_entries(other, cases[other.case_id], other.description)
 
 
-def _from_assignments(cases, case_ids) -> Iterable[Entry]:
-    for a in CaseAssignment.objects.filter(case_id__in=case_ids).select_related("user", "assigned_by", "ended_by"):
+def _assignment_entries(rows, cases) -> Iterable[Entry]:
+    for a in rows:
         ref = cases[a.case_id].reference
         yield Entry(a.assigned_at, a.case_id, ref, "assignment", f"{a.user.full_name} assigned", "", name_of(a.assigned_by))
         if a.ended_at:
@@ -198,8 +202,8 @@ def _from_assignments(cases, case_ids) -> Iterable[Entry]:
             )
 
 
-def _from_concerns(cases, case_ids) -> Iterable[Entry]:
-    for c in Concern.objects.filter(case_id__in=case_ids):
+def _concern_entries(rows, cases) -> Iterable[Entry]:
+    for c in rows:
         yield Entry(
             c.raised_at,
             c.case_id,
@@ -210,30 +214,112 @@ def _from_concerns(cases, case_ids) -> Iterable[Entry]:
         )
 
 
-CASE_SOURCES = (
-    _from_assessments,
-    _from_decisions,
-    _from_notes,
-    _from_corrections,
-    _from_fact_changes,
-    _from_children,
-    _from_assignments,
-    _from_concerns,
-)
+@dataclass(frozen=True)
+class Source:
+    """One kind of record in a chronology: how to read its rows for a set of cases (one query),
+    how to turn those rows into entries, and which of its fields name members of staff."""
+
+    rows: Callable[[list[int], object], QuerySet]
+    entries: Callable[[Iterable, dict[int, Case]], Iterable[Entry]]
+    #: Foreign keys to members of staff (``made_by``, ``author``...), read by ``attach_people``.
+    people: tuple[str, ...] = ()
+
+    def load(self, case_ids: list[int], only_actions_of=None, *, people: dict | None = None) -> list:
+        """The rows, with the staff they name set from ``people`` (read once for every kind)."""
+        rows = list(self.rows(case_ids, only_actions_of))
+        attach_people([(rows, self.people)], people if people is not None else {})
+        return rows
 
 
-def chronology(case_ids: Iterable[int], *, only_actions_of=None) -> list[Entry]:
+def attach_people(groups: Iterable[tuple[list, Iterable[str]]], known: dict) -> None:
+    """Set the member of staff each row names in the given fields (``author``, ``made_by``...)
+    from one query for all of them, instead of a join to the users table per kind of record.
+
+    ``known`` maps user ids to users already read for this page; it is added to, so the next
+    kind of record reads only people not seen yet (often nobody: a case names the same few).
+    """
+    from safeguard.models import User
+
+    groups = [(rows, tuple(fields)) for rows, fields in groups if rows and fields]
+    wanted = set()
+    for rows, fields in groups:
+        for name in fields:
+            attname = rows[0]._meta.get_field(name).attname
+            wanted.update(getattr(row, attname) for row in rows)
+    wanted -= {None, *known}
+    if wanted:
+        known.update(User.objects.in_bulk(wanted))
+    for rows, fields in groups:
+        for name in fields:
+            field = rows[0]._meta.get_field(name)
+            for row in rows:
+                field.set_cached_value(row, known.get(getattr(row, field.attname)))
+
+
+#: Each kind of record the cases app keeps, by name. The case page reads some of these rows for its
+#: own sections through ``Source.load`` and hands them to ``chronology`` so none is read twice.
+CASE_SOURCES: dict[str, Source] = {
+    "assessments": Source(
+        lambda ids, _: Assessment.objects.filter(case_id__in=ids).order_by("created_at", "id"),
+        _assessment_entries,
+        ("actor",),
+    ),
+    "decisions": Source(lambda ids, _: Decision.objects.filter(case_id__in=ids), _decision_entries, ("made_by",)),
+    "notes": Source(lambda ids, _: Note.objects.filter(case_id__in=ids), _note_entries, ("author",)),
+    "corrections": Source(lambda ids, _: Correction.objects.filter(case_id__in=ids), _correction_entries, ("made_by",)),
+    "fact_changes": Source(lambda ids, _: FactChange.objects.filter(case_id__in=ids), _fact_change_entries, ("made_by",)),
+    "pupils": Source(
+        lambda ids, _: CaseChild.objects.filter(case_id__in=ids).select_related("pupil"),
+        _pupil_entries,
+        ("added_by", "removed_by"),
+    ),
+    "other_children": Source(
+        lambda ids, _: OtherChild.objects.filter(case_id__in=ids),
+        _other_child_entries,
+        ("added_by", "removed_by"),
+    ),
+    "assignments": Source(
+        lambda ids, _: CaseAssignment.objects.filter(case_id__in=ids),
+        _assignment_entries,
+        ("user", "assigned_by", "ended_by"),
+    ),
+    "concerns": Source(lambda ids, _: Concern.objects.filter(case_id__in=ids), _concern_entries),
+}
+
+
+def sources() -> dict[str, Source]:
+    """Every kind of record in a chronology: the cases app's and the referrals app's (steps,
+    actions, the child's voice, parents, reviews and closure are kept there)."""
+    from referrals.chronology import REFERRAL_SOURCES
+
+    return CASE_SOURCES | REFERRAL_SOURCES
+
+
+def chronology(
+    case_ids: Iterable[int],
+    *,
+    only_actions_of=None,
+    cases: dict[int, Case] | None = None,
+    loaded: dict | None = None,
+    people: dict | None = None,
+) -> list[Entry]:
     """Every entry of the given cases, oldest first. ``only_actions_of``: a member of pastoral
-    staff, who sees only their own actions (DOMAIN.md, "Who uses it")."""
+    staff, who sees only their own actions (DOMAIN.md, "Who uses it").
+
+    ``cases`` (with ``created_by`` and ``disclosure``), ``loaded`` (rows by source name, read by
+    that source's ``load`` for exactly these cases and viewer) and ``people`` (staff read for
+    them) are what the caller already holds; everything else is read here, one query per kind of
+    record and one for the staff they name."""
     ids = sorted(set(case_ids))
     if not ids:
         return []
-    cases = _cases(ids)
+    cases = cases if cases is not None else _cases(ids)
+    rows = dict(loaded or {})
+    read_here = {name: list(source.rows(ids, only_actions_of)) for name, source in sources().items() if name not in rows}
+    all_sources = sources()
+    attach_people([(found, all_sources[name].people) for name, found in read_here.items()], people if people is not None else {})
+    rows.update(read_here)
     entries: list[Entry] = list(_from_cases(cases))
-    for source in CASE_SOURCES:
-        entries.extend(source(cases, ids))
-    # Steps, actions, the child's voice, parents, reviews and closure are the referrals app's records.
-    from referrals.chronology import referral_entries
-
-    entries.extend(referral_entries(cases, ids, only_actions_of=only_actions_of))
+    for name, source in all_sources.items():
+        entries.extend(source.entries(rows[name], cases))
     return sorted(entries, key=lambda e: (e.at, e.order, e.case_id))

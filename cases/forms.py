@@ -435,6 +435,10 @@ class DecisionForm(forms.Form):
 class NoteForm(forms.Form):
     text = long_text("Add a note to the chronology", rows=3)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].widget.attrs["class"] = "textarea form-control"  # as crispy would add
+
     def clean_text(self):
         value = self.cleaned_data["text"]
         if not value.strip():
@@ -497,7 +501,11 @@ class NoFurtherActionForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Assign a member of pastoral staff")
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Assign a member of pastoral staff",
+        widget=forms.Select(attrs={"class": "select form-select"}),  # as crispy would add
+    )
 
     def __init__(self, *args, school_id: int, exclude_ids=(), **kwargs):
         super().__init__(*args, **kwargs)

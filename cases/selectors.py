@@ -8,18 +8,22 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from cases import pupil_import as mis
-from cases.chronology import Entry, chronology
+from cases.chronology import CASE_SOURCES, Entry, chronology
 from cases.criteria import OUTCOME_WORDS, Outcome
 from cases.models import (
+    Attachment,
     Case,
     CaseAssignment,
     CaseChild,
     CasePlatform,
+    CaseReview,
     CaseStatus,
+    CaseStatusChange,
     Concern,
     ConcernStatus,
     Correction,
     Decision,
+    FactChange,
     Note,
     OtherChild,
     Pupil,
@@ -55,7 +59,6 @@ class CasePage:
     platforms: list[str]
     decisions: list[Decision]
     notes: list[Note]
-    chronology: list[Entry]
     assignments: list[CaseAssignment]
     attachments: list = field(default_factory=list)
     current_decision: Decision | None = None
@@ -63,29 +66,62 @@ class CasePage:
     outcome_words: str = ""
     met_titles: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    #: Rows read for the page, by chronology source name (see ``case_chronology``).
+    loaded: dict = field(default_factory=dict)
+    #: The staff those rows name, by id (see ``cases.chronology.attach_people``).
+    people: dict = field(default_factory=dict)
 
 
 def case_for_editing(case: Case) -> Case:
     return Case.objects.select_related("school", "disclosure", "current_assessment").get(pk=case.pk)
 
 
-def case_page(case: Case, *, only_actions_of=None) -> CasePage:
-    """Everything the case page shows, in a fixed number of queries whatever the case holds."""
-    case = Case.objects.select_related("school", "created_by", "disclosure", "current_assessment").get(pk=case.pk)
-    links = list(CaseChild.objects.filter(case=case).select_related("pupil", "removed_by").order_by("id"))
-    others = list(OtherChild.objects.filter(case=case).select_related("removed_by").order_by("id"))
-    decisions = list(Decision.objects.filter(case=case).select_related("made_by").order_by("-made_at", "-id"))
-    notes = list(
-        Note.objects.filter(case=case)
-        .select_related("author")
-        .prefetch_related(
-            Prefetch("corrections", queryset=Correction.objects.select_related("made_by").order_by("made_at", "id"))
-        )
-        .order_by("created_at", "id")
-    )
+#: What the case page reads beside the case itself, in the same query.
+CASE_PAGE_RELATED = ("school", "created_by", "disclosure", "current_assessment")
+
+
+#: Kinds of record most cases never have. The case's own query says which this one has (an EXISTS
+#: each), and the page and its chronology read only those: one query instead of seven.
+SPARSE_KINDS = {
+    "other_children": OtherChild,
+    "corrections": Correction,
+    "attachments": Attachment,
+    "fact_changes": FactChange,
+    "concerns": Concern,
+    "reviews": CaseReview,
+    "status_changes": CaseStatusChange,
+}
+
+
+def case_for_page() -> QuerySet[Case]:
+    """The query the permission gateway can read the case with, so the page need not read it again."""
+    flags = {f"has_{name}": Exists(model.objects.filter(case=OuterRef("pk"))) for name, model in SPARSE_KINDS.items()}
+    return Case.objects.select_related(*CASE_PAGE_RELATED).annotate(**flags)
+
+
+def case_page(case: Case) -> CasePage:
+    """Everything the case page shows but the referral sections and the chronology, in a fixed
+    number of queries whatever the case holds. The rows it reads that the chronology also shows
+    are kept in ``page.loaded`` for ``case_chronology``."""
+    if not hasattr(case, "has_attachments") or not all(Case._meta.get_field(name).is_cached(case) for name in CASE_PAGE_RELATED):
+        case = case_for_page().get(pk=case.pk)
+    ids = [case.pk]
+    loaded: dict[str, list] = {name: [] for name in SPARSE_KINDS if not getattr(case, f"has_{name}")}
+    people = {case.created_by_id: case.created_by} if case.created_by_id else {}
+    for name in ("pupils", "other_children", "decisions", "notes", "corrections", "assignments"):
+        if name not in loaded:
+            loaded[name] = CASE_SOURCES[name].load(ids, people=people)
+    links = sorted(loaded["pupils"], key=lambda link: link.pk)
+    others = sorted(loaded["other_children"], key=lambda other: other.pk)
+    decisions = sorted(loaded["decisions"], key=lambda d: (d.made_at, d.pk), reverse=True)
+    notes = sorted(loaded["notes"], key=lambda n: (n.created_at, n.pk))
+    corrections_by_note: dict[int, list[Correction]] = {}
+    for correction in sorted(loaded["corrections"], key=lambda c: (c.made_at, c.pk)):
+        if correction.note_id is not None:
+            corrections_by_note.setdefault(correction.note_id, []).append(correction)
     for note in notes:
-        corrections = list(note.corrections.all())
-        note.current_text = corrections[-1].new_text if corrections else note.text
+        note.correction_list = corrections_by_note.get(note.pk, [])
+        note.current_text = note.correction_list[-1].new_text if note.correction_list else note.text
     assessment = case.current_assessment
     criteria = []
     if assessment is not None:
@@ -105,13 +141,26 @@ def case_page(case: Case, *, only_actions_of=None) -> CasePage:
         platforms=list(CasePlatform.objects.filter(case=case, removed_at__isnull=True).values_list("name", flat=True)),
         decisions=decisions,
         notes=notes,
-        chronology=chronology([case.pk], only_actions_of=only_actions_of),
-        assignments=list(CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")),
-        attachments=list(case.attachments.select_related("uploaded_by")),
+        assignments=[a for a in loaded["assignments"] if a.ended_at is None],  # in the order assigned
+        attachments=list(case.attachments.select_related("uploaded_by")) if case.has_attachments else [],
         current_decision=current,
         decision_stale=stale,
         outcome_words=OUTCOME_WORDS[Outcome(case.outcome)] if case.outcome else "Not assessed yet",
         met_titles=[c["title"] for c in criteria if c["status"] == "met"],
+        loaded=loaded,
+        people=people,
+    )
+
+
+def case_chronology(page: CasePage, *, also_loaded: dict | None = None, only_actions_of=None) -> list[Entry]:
+    """The case's chronology, reusing the rows the page has read already (``also_loaded``: those
+    the referral sections read, for the same viewer)."""
+    return chronology(
+        [page.case.pk],
+        only_actions_of=only_actions_of,
+        cases={page.case.pk: page.case},
+        loaded=page.loaded | (also_loaded or {}),
+        people=page.people,
     )
 
 

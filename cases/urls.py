@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/draft/", disclosures.disclosure_draft, name="disclosure_draft"),
     path("new/draft/discard/", disclosures.disclosure_draft_discard, name="disclosure_draft_discard"),
     path("<int:pk>/", cases.case_detail, name="case_detail"),
+    path("<int:pk>/access-log/", cases.case_access_log, name="case_access_log"),
     path("<int:pk>/facts/", disclosures.case_facts_edit, name="case_facts_edit"),
     path("<int:pk>/correct/<str:field>/", disclosures.case_correct, name="case_correct"),
     path("<int:pk>/decision/", disclosures.case_decide, name="case_decide"),

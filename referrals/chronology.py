@@ -1,22 +1,29 @@
 """Referral entries for the case and pupil chronologies: steps, actions, the child's voice,
-parents' contact, reviews and status changes. One query per kind of record."""
+parents' contact, reviews and status changes. One query per kind of record (``REFERRAL_SOURCES``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cases.chronology import Entry, name_of
+from cases.chronology import Entry, Source, name_of
 from cases.models import CaseReview, CaseStatusChange
 from referrals.models import Action, ChildVoice, ParentContact, StepEvent
 
 
-def referral_entries(cases: dict, case_ids: list[int], *, only_actions_of=None) -> Iterable[Entry]:
-    for e in StepEvent.objects.filter(case_id__in=case_ids).select_related("by"):
+def _step_entries(rows, cases) -> Iterable[Entry]:
+    for e in rows:
         yield Entry(e.at, e.case_id, cases[e.case_id].reference, "step", e.summary, e.detail, name_of(e.by), 4)
-    actions = Action.objects.filter(case_id__in=case_ids).select_related("owner", "created_by", "finished_by")
+
+
+def _actions(case_ids, only_actions_of):
+    actions = Action.objects.filter(case_id__in=case_ids)
     if only_actions_of is not None:
         actions = actions.filter(owner=only_actions_of)
-    for a in actions:
+    return actions
+
+
+def _action_entries(rows, cases) -> Iterable[Entry]:
+    for a in rows:
         ref = cases[a.case_id].reference
         yield Entry(
             a.created_at,
@@ -41,7 +48,10 @@ def referral_entries(cases: dict, case_ids: list[int], *, only_actions_of=None) 
                 name_of(a.finished_by),
                 5,
             )
-    for v in ChildVoice.objects.filter(case_id__in=case_ids).select_related("pupil", "recorded_by"):
+
+
+def _voice_entries(rows, cases) -> Iterable[Entry]:
+    for v in rows:
         detail = f"Their views: {v.views}\nTold what happens next: {v.next_steps}"
         if v.questions:
             detail += f"\nTheir questions and the answers: {v.questions}"
@@ -55,7 +65,10 @@ def referral_entries(cases: dict, case_ids: list[int], *, only_actions_of=None) 
             name_of(v.recorded_by),
             6,
         )
-    for p in ParentContact.objects.filter(case_id__in=case_ids).select_related("pupil", "recorded_by"):
+
+
+def _parent_entries(rows, cases) -> Iterable[Entry]:
+    for p in rows:
         ref = cases[p.case_id].reference
         if p.informed:
             detail = f"Told by {p.contacted_by}." + (f" Their response: {p.response}" if p.response else "")
@@ -80,7 +93,10 @@ def referral_entries(cases: dict, case_ids: list[int], *, only_actions_of=None) 
                 name_of(p.recorded_by),
                 6,
             )
-    for r in CaseReview.objects.filter(case_id__in=case_ids).select_related("reviewed_by"):
+
+
+def _review_entries(rows, cases) -> Iterable[Entry]:
+    for r in rows:
         yield Entry(
             r.reviewed_at,
             r.case_id,
@@ -91,6 +107,24 @@ def referral_entries(cases: dict, case_ids: list[int], *, only_actions_of=None) 
             name_of(r.reviewed_by),
             7,
         )
-    for c in CaseStatusChange.objects.filter(case_id__in=case_ids).select_related("by"):
+
+
+def _status_entries(rows, cases) -> Iterable[Entry]:
+    for c in rows:
         title = "Case closed" if c.to_status == "closed" else "Case reopened"
         yield Entry(c.at, c.case_id, cases[c.case_id].reference, "status", title, c.reason, name_of(c.by), 8)
+
+
+#: Each kind of record the referrals app keeps, by name (see ``cases.chronology.sources``).
+REFERRAL_SOURCES: dict[str, Source] = {
+    "step_events": Source(lambda ids, _: StepEvent.objects.filter(case_id__in=ids), _step_entries, ("by",)),
+    "actions": Source(_actions, _action_entries, ("owner", "created_by", "finished_by")),
+    "voices": Source(
+        lambda ids, _: ChildVoice.objects.filter(case_id__in=ids).select_related("pupil"), _voice_entries, ("recorded_by",)
+    ),
+    "parents": Source(
+        lambda ids, _: ParentContact.objects.filter(case_id__in=ids).select_related("pupil"), _parent_entries, ("recorded_by",)
+    ),
+    "reviews": Source(lambda ids, _: CaseReview.objects.filter(case_id__in=ids), _review_entries, ("reviewed_by",)),
+    "status_changes": Source(lambda ids, _: CaseStatusChange.objects.filter(case_id__in=ids), _status_entries, ("by",)),
+}

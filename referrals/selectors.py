@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
@@ -31,26 +31,40 @@ class CaseReferrals:
     parents: list[ParentContact]
     open_step_count: int
     open_action_count: int
+    #: Rows read here that the case's chronology shows too, by source name (``case_chronology``).
+    loaded: dict = field(default_factory=dict)
 
 
-def case_referrals(case: Case, *, user=None, own_actions_only: bool = False) -> CaseReferrals:
-    steps = list(Step.objects.filter(case=case).select_related("route", "owner").order_by("position", "id"))
-    actions = Action.objects.filter(case=case).select_related("owner").order_by("status", "due_date", "id")
-    if own_actions_only:
-        actions = actions.filter(owner=user)
-    actions = list(actions)
+def case_referrals(case: Case, *, user=None, own_actions_only: bool = False, people: dict | None = None) -> CaseReferrals:
+    """The case page's referral sections: steps, actions (a pastoral teacher's own only), the
+    child's voice and contact with parents. ``people``: staff already read for the page."""
+    from cases.chronology import attach_people
+    from referrals.chronology import REFERRAL_SOURCES
+
+    ids = [case.pk]
+    people = people if people is not None else {}
+    only_actions_of = user if own_actions_only else None
+    loaded = {name: REFERRAL_SOURCES[name].load(ids, only_actions_of, people=people) for name in ("actions", "voices", "parents")}
+    steps = list(Step.objects.filter(case=case).select_related("route").order_by("position", "id"))
+    attach_people([(steps, ("owner",))], people)
+    actions = sorted(loaded["actions"], key=lambda a: (a.status, a.due_date, a.pk))
     today = timezone.localdate()
     for step in steps:
         step.overdue = bool(step.is_open and step.state != StepState.SUGGESTED and step.due_date and step.due_date < today)
     for action in actions:
         action.overdue = action.status == ActionStatus.OPEN and action.due_date < today
+    if own_actions_only:
+        open_actions = Action.objects.filter(case=case, status=ActionStatus.OPEN).count()
+    else:
+        open_actions = sum(1 for a in actions if a.status == ActionStatus.OPEN)
     return CaseReferrals(
         steps=steps,
         actions=actions,
-        voices=list(ChildVoice.objects.filter(case=case).select_related("pupil", "recorded_by")),
-        parents=list(ParentContact.objects.filter(case=case).select_related("pupil", "recorded_by")),
+        voices=loaded["voices"],  # in the models' order: when told, when recorded
+        parents=loaded["parents"],
         open_step_count=sum(1 for s in steps if s.is_open),
-        open_action_count=Action.objects.filter(case=case, status=ActionStatus.OPEN).count(),
+        open_action_count=open_actions,
+        loaded=loaded,
     )
 
 

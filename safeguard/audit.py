@@ -128,7 +128,9 @@ def audit_record(
     extra = extra or {}
     actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", True) else None
     school_id = school.pk if hasattr(school, "pk") else school
-    with transaction.atomic():
+    # No savepoint of its own: inside a service's transaction the event stands or falls with the
+    # change; called alone it is its own transaction.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         prev_hash = last or GENESIS_HASH

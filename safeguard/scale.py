@@ -4,9 +4,11 @@ Shapes follow real use, not uniform noise: cases spread over years with most clo
 kinds of harassment in several combinations, children aged 11 to 18 on the incident date, some
 with vulnerability flags; each case assessed by the real criteria engine on its own facts (so
 outcomes, met criteria and their reasons are what Safeguard would have recorded); steps on the
-routes the guidance names, in states that fit the case's age; pastoral staff assigned to cases
-(guardian object permissions) with actions; and an audit log in time order whose hash chain
-``verify_audit`` accepts.
+routes the guidance names, in states that fit the case's age, each with the history of events
+that brought it there; pastoral staff assigned to cases (the assignment and guardian's object
+permission) with actions; notes, the child's voice, contact with parents and closures, so a case
+page is as long as a real one; and an audit log in time order whose hash chain ``verify_audit``
+accepts.
 
 Everything is fictional: names are made from syllables, addresses end in ``.example``.
 Rows go in through ``bulk_create`` (and PostgreSQL's COPY for the audit log), never one by one.
@@ -356,8 +358,10 @@ class ScaleBuilder:
         rng = self.rng
         routes = {route.code: route for route in Route.objects.all()}
         per_case = self.spec.steps / max(len(self.cases_built), 1)
-        steps, actions, grants = [], [], []
+        steps, actions, grants, assignments = [], [], [], []
         from django.contrib.auth.models import Permission
+
+        from cases.models import CaseAssignment
 
         view = Permission.objects.get(codename=VIEW_CASE_PERMISSION, content_type__app_label="cases")
         assigned: set[tuple[int, int]] = set()
@@ -411,6 +415,10 @@ class ScaleBuilder:
                     continue
                 assigned.add((teacher.pk, case.pk))
                 grants.append(CaseUserObjectPermission(permission=view, user=teacher, content_object=case))
+                # As case_assign does: the assignment the case page lists, beside the permission.
+                assignments.append(
+                    CaseAssignment(case=case, user=teacher, assigned_by=owner, assigned_at=row["created"] + timedelta(minutes=25))
+                )
                 done = not row["open"] or rng.random() < 0.4
                 actions.append(
                     Action(
@@ -426,12 +434,125 @@ class ScaleBuilder:
                         created_at=row["created"] + timedelta(minutes=30),
                     )
                 )
-        for model, rows in ((Step, steps), (CaseUserObjectPermission, grants), (Action, actions)):
+        for model, rows in ((Step, steps), (CaseUserObjectPermission, grants), (CaseAssignment, assignments), (Action, actions)):
             for batch in _batches(rows, 5000):
                 model.objects.bulk_create(batch)
         self._done("referral steps", len(steps))
-        self._done("pastoral assignments (object permissions)", len(grants))
+        self._done("pastoral assignments (with object permissions)", len(grants))
         self._done("pastoral actions", len(actions))
+        self.steps_built = steps
+
+    # --- What a case gathers as it is worked: step history, notes, the child's voice, parents ------
+
+    def records(self):
+        """The rows the services write as a case is worked, so a case page and its chronology are as
+        long as a real one: each step's history (suggested, accepted, made, acknowledged, closed),
+        notes, the child's voice, contact with parents, and the closure of closed cases."""
+        from cases.models import CaseStatusChange, Note
+        from referrals.models import ChildVoice, ParentContact, StepEvent
+
+        rng = self.rng
+        plan_by_case = {case.pk: row for case, row in zip(self.cases_built, self.plan, strict=True)}
+        events = []
+        for step in self.steps_built:
+            title, by = step.title, plan_by_case[step.case_id]["recorder"]
+
+            def event(from_state, to_state, summary, at, detail="", step=step, by=by):
+                events.append(
+                    StepEvent(
+                        step=step,
+                        case_id=step.case_id,
+                        from_state=from_state,
+                        to_state=to_state,
+                        summary=summary,
+                        detail=detail,
+                        at=at,
+                        by=by,
+                    )
+                )
+
+            event("", "suggested", f"Suggested: {title}", step.created_at, step.reason)
+            if step.state == "suggested":
+                continue
+            accepted = step.created_at + timedelta(minutes=1)
+            if step.state == "not_needed":
+                event("suggested", "not_needed", f"Not needed: {title}", accepted, step.not_needed_reason)
+                continue
+            event("suggested", "todo", f"Accepted: {title}, owned by {by.full_name}, due {step.due_date:%d %b %Y}", accepted)
+            if step.made_at:
+                event("todo", "made", f"Made: {title}", step.made_at, f"Online; reference {step.reference}")
+            if step.acknowledged_at:
+                event("made", "acknowledged", f"Acknowledged: {title}", step.acknowledged_at)
+            if step.closed_at:
+                event("acknowledged", "closed", f"Closed: {title}", step.closed_at)
+        notes, voices, parents, closures = [], [], [], []
+        for case, row in zip(self.cases_built, self.plan, strict=True):
+            recorder, created = row["recorder"], row["created"]
+            for n in range(rng.choice((0, 1, 1, 2, 3))):
+                notes.append(
+                    Note(
+                        case=case,
+                        text="Fictional note for scale testing: spoke with the form tutor; pupil settled in lessons.",
+                        author=recorder,
+                        created_at=created + timedelta(hours=2 + 20 * n),
+                    )
+                )
+            harmed = row["children"][0][0]
+            if rng.random() < 0.75:
+                voices.append(
+                    ChildVoice(
+                        case=case,
+                        pupil=harmed,
+                        told_at=created + timedelta(hours=3),
+                        told_by="Designated Safeguarding Lead",
+                        views="Fictional: wants the pictures gone and does not want friends to find out.",
+                        questions="Fictional: will my parents be told? Answered: yes, and why.",
+                        next_steps="Fictional: told which reports the school would make, and when we would meet again.",
+                        recorded_by=recorder,
+                        recorded_at=created + timedelta(hours=3, minutes=10),
+                    )
+                )
+            if rng.random() < 0.85:
+                informed = rng.random() < 0.9
+                parents.append(
+                    ParentContact(
+                        case=case,
+                        pupil=harmed,
+                        informed=informed,
+                        who="Parent (fictional)" if informed else "",
+                        contacted_at=created + timedelta(hours=5) if informed else None,
+                        contacted_by="Designated Safeguarding Lead" if informed else "",
+                        response="Fictional: supportive; will check the phone settings at home." if informed else "",
+                        not_informed_reason="" if informed else "Fictional: informing them would put the child at risk.",
+                        recorded_by=recorder,
+                        recorded_at=created + timedelta(hours=5, minutes=10),
+                    )
+                )
+            if case.closed_at:
+                closures.append(
+                    CaseStatusChange(
+                        case=case,
+                        from_status="open",
+                        to_status="closed",
+                        reason=case.closure_summary,
+                        by=recorder,
+                        at=case.closed_at,
+                    )
+                )
+        for model, rows in (
+            (StepEvent, events),
+            (Note, notes),
+            (ChildVoice, voices),
+            (ParentContact, parents),
+            (CaseStatusChange, closures),
+        ):
+            for batch in _batches(rows, 5000):
+                model.objects.bulk_create(batch)
+        self._done("step history events", len(events))
+        self._done("notes", len(notes))
+        self._done("records of the child's voice", len(voices))
+        self._done("records of contact with parents", len(parents))
+        self._done("closures", len(closures))
 
     # --- The audit log -------------------------------------------------------------------------------
 
@@ -511,6 +632,7 @@ class ScaleBuilder:
             self.pupils()
             self.cases()
             self.steps()
+            self.records()
         self.audit()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

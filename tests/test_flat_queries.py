@@ -497,6 +497,46 @@ def test_case_page_for_pastoral_staff_runs_the_same_queries_with_500_of_everythi
     assert page.count("Mark as done<span") == Action.objects.filter(case=template, owner=pastoral, status="open").count() > 200
 
 
+def test_case_page_reads_the_rare_kinds_of_record_only_when_the_case_has_them(dsl, pastoral, template, login):
+    """Other children, corrections, attachments, fact changes, concerns, reviews and closures: the
+    case's own query says which it has (EXISTS), so a case with none of them never reads their
+    tables, and a case with all of them reads each once."""
+    from cases.selectors import SPARSE_KINDS
+
+    client = login(dsl)
+    url = reverse("case_detail", args=[template.pk])
+    tables = [model._meta.db_table for model in SPARSE_KINDS.values()]
+
+    def reads(table, captured):  # queries of the table's own rows (not the EXISTS in the case's query)
+        return sum(1 for q in captured if q["sql"].startswith(f'SELECT "{table}".'))
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as bare:
+        assert client.get(url).status_code == 200
+    assert {table: reads(table, bare.captured_queries) for table in tables} == dict.fromkeys(tables, 0)
+    fill_case(template, dsl, pastoral, SMALL)
+    with CaptureQueriesContext(connection) as full:
+        assert client.get(url).status_code == 200
+    assert {table: reads(table, full.captured_queries) for table in tables} == dict.fromkeys(tables, 1)
+    page = get_page(client, url)
+    for shown in ("Case reopened", "Corrected a note", "Year 10 pupil at another school", "Case reviewed", "Facts changed"):
+        assert shown in page, shown
+
+
+def test_case_access_log_runs_the_same_queries_for_500_events_as_for_5(
+    dsl, pastoral, head, template, login, django_assert_num_queries
+):
+    fill_case(template, dsl, pastoral, SMALL)
+    client = login(head)
+    url = reverse("case_access_log", args=[template.pk])
+    n_at_5 = count_queries(client, url)
+
+    fill_case(template, dsl, pastoral, BIG - SMALL)
+    with django_assert_num_queries(n_at_5):
+        page = get_page(client, url)
+    assert "the latest 50 of" in page and page.count("<time datetime=") == 50
+
+
 def test_step_page_runs_the_same_queries_for_500_events_as_for_5(dsl, template, login, django_assert_num_queries):
     step = Step.objects.filter(case=template).first()
 

@@ -68,6 +68,9 @@ MATRIX: dict[str, Row] = {
     "staff_reset_second_factor": Row(args=lambda ctx: [ctx["staff_member"].pk], post_only=True, get=statuses(405)),
     "case_list": Row(get=statuses(403, dsl=200, deputy=200, pastoral=200, pastoral_unassigned=200, head=200, other_dsl=200)),
     "case_detail": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)),
+    "case_access_log": Row(
+        args=lambda ctx: [ctx["case"].pk], get=statuses(None, dsl=200, deputy=200, head=200, pastoral=403, **CASE_HIDDEN)
+    ),
     "attachment_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
     "attachment_download": Row(
         args=lambda ctx: [ctx["case"].pk, ctx["attachment"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)

@@ -482,6 +482,8 @@ def case_access_log(case: Case, *, limit: int = CASE_LOG_ROWS) -> dict:
     for entry in entries:
         entry.words = labels.action_words(entry.action)
         entry.refused = entry.action == labels.REFUSED
+        if entry.action == labels.VIEWED and entry.extra.get("page") == "access_log":
+            entry.words = "Read this access log"
         if entry.refused:
             entry.words = f"Was refused: tried to {labels.attempt_words(entry.extra.get('attempted'))}"
     return {"entries": entries, "total": qs.count(), "limit": limit}

@@ -426,19 +426,41 @@ def test_export_with_a_reversed_period_is_refused_plainly(head, login):
 @pytest.mark.parametrize("persona", ["dsl", "head"])
 def test_dsls_and_the_head_see_the_case_access_log(may_access, personas, persona, login):
     case = may_access.q1.a
-    html = _cells(login(personas[persona]).get(reverse("case_detail", args=[case.pk])).content.decode())
-    assert 'id="access-log-heading"' in html
-    log = html.split('id="access-log-heading"')[1].split("</section>")[0]
-    assert "Una Unassigned</td> <td><strong>Was refused: tried to open the case</strong>" in log
-    assert "Oli Otherlead</td> <td><strong>Was refused: tried to change the case</strong>" in log
-    assert "Hal Head</td> <td>Opened the case</td>" in log
-    assert "Recorded the disclosure" in log
-    assert "Sid Staff" not in log  # a probe of another number is not about this case
+    client = login(personas[persona])
+    page = _cells(client.get(reverse("case_detail", args=[case.pk])).content.decode())
+    section = page.split('id="access-log-heading"')[1].split("</section>")[0]
+    url = reverse("case_access_log", args=[case.pk])
+    # The case page offers the log; it is read when asked for, in place (htmx) or as a page.
+    assert f'href="{url}" hx-get="{url}" hx-target="#access-log"' in section
+    assert "<table" not in section
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        response = client.get(url, **headers)
+        assert response.status_code == 200
+        assert "HX-Request" in response["Vary"]
+        log = _cells(response.content.decode())
+        assert ("<html" in log) is not bool(headers)  # the partial is the table alone
+        assert "Una Unassigned</td> <td><strong>Was refused: tried to open the case</strong>" in log
+        assert "Oli Otherlead</td> <td><strong>Was refused: tried to change the case</strong>" in log
+        assert "Hal Head</td> <td>Opened the case</td>" in log
+        assert "Recorded the disclosure" in log
+        assert "Sid Staff" not in log  # a probe of another number is not about this case
+    # Reading the log is itself recorded, and named for what it was.
+    assert (
+        AuditEvent.objects.filter(
+            action="cases.case.viewed", object_id=str(case.pk), actor=personas[persona], extra__page="access_log"
+        ).count()
+        == 2
+    )
+    assert "Read this access log" in _cells(client.get(url).content.decode())
 
 
 def test_pastoral_staff_do_not_see_the_access_log(case, pastoral, login):
-    html = login(pastoral).get(reverse("case_detail", args=[case.pk])).content.decode()
+    client = login(pastoral)
+    html = client.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert 'id="access-log-heading"' not in html
+    assert client.get(reverse("case_access_log", args=[case.pk])).status_code == 403
+    refused = AuditEvent.objects.get(action="cases.case.access_refused", actor=pastoral)
+    assert refused.extra["attempted"] == "view_access_log"
 
 
 def test_the_access_log_shows_the_latest_entries_first_and_says_how_many(case, head, login):
@@ -446,9 +468,11 @@ def test_the_access_log_shows_the_latest_entries_first_and_says_how_many(case, h
 
     for minute in range(60):
         _event(head, "cases.case.viewed", case, at(2025, 5, 6, 9, minute))
-    html = _cells(login(head).get(reverse("case_detail", args=[case.pk])).content.decode())
+    html = _cells(login(head).get(reverse("case_access_log", args=[case.pk])).content.decode())
     total = AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).count()
     assert f"the latest 50 of {total}" in html
+    rows = re.findall(r'<time datetime="([^"]+)"', html)
+    assert len(rows) == 50 and rows == sorted(rows, reverse=True)
 
 
 # --- School hours in the settings ------------------------------------------------------------------

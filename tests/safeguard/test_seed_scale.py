@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases.models import Assessment, Case, CaseUserObjectPermission
-from referrals.models import Step
+from cases.models import Assessment, Case, CaseAssignment, CaseStatusChange, CaseUserObjectPermission, Note
+from referrals.models import ChildVoice, ParentContact, Step
 from safeguard.audit import verify_chain
 from safeguard.models import AuditEvent, School
 
@@ -23,6 +23,17 @@ def test_small_scale_data_is_consistent_and_its_audit_chain_verifies(db):
     # Pastoral staff are assigned only to cases of their own school.
     for grant in CaseUserObjectPermission.objects.select_related("content_object", "user"):
         assert grant.user.roles.filter(school_id=grant.content_object.school_id, role="pastoral").exists()
+    # Each pastoral permission has the assignment the case page lists, as case_assign writes both.
+    assert CaseAssignment.objects.count() == CaseUserObjectPermission.objects.count() > 0
+    for assignment in CaseAssignment.objects.all():
+        assert CaseUserObjectPermission.objects.filter(content_object=assignment.case, user=assignment.user).exists()
+    # Each step has the history the services would have written, ending in its present state.
+    for step in Step.objects.prefetch_related("events"):
+        events = sorted(step.events.all(), key=lambda e: (e.at, e.pk))
+        assert events and events[0].summary.startswith("Suggested") and events[-1].to_state == step.state
+    # Closed cases say when and why; the chronology reads them all.
+    assert CaseStatusChange.objects.count() == Case.objects.filter(status="closed").count()
+    assert Note.objects.exists() and ChildVoice.objects.exists() and ParentContact.objects.exists()
     assert verify_chain().ok
     with pytest.raises(CommandError, match="already in this database"):
         call_command("seed_scale", schools=1, pupils=1, cases=0, steps=0, events=0)
