@@ -314,9 +314,9 @@ def chronology(
     if not ids:
         return []
     cases = cases if cases is not None else _cases(ids)
-    rows = dict(loaded or {})
-    read_here = {name: list(source.rows(ids, only_actions_of)) for name, source in sources().items() if name not in rows}
     all_sources = sources()
+    rows = dict(loaded or {})
+    read_here = {name: list(source.rows(ids, only_actions_of)) for name, source in all_sources.items() if name not in rows}
     attach_people([(found, all_sources[name].people) for name, found in read_here.items()], people if people is not None else {})
     rows.update(read_here)
     entries: list[Entry] = list(_from_cases(cases))
