@@ -18,6 +18,7 @@ RUN SAFEGUARD_ENV=production \
     SAFEGUARD_SECRET_KEY=build-only-not-used-at-run-time-0123456789abcdefghijklmnopqrstuvwxyz \
     SAFEGUARD_ALLOWED_HOSTS=build.invalid \
     SAFEGUARD_EMAIL_HOST=build.invalid \
+    SAFEGUARD_AUDIT_KEY=build-only-not-used-at-run-time-0123456789abcdefghijklmnopqrstuvwxyz \
     SAFEGUARD_VAR_DIR=/tmp/build-var \
     python manage.py collectstatic --noinput \
  && mkdir -p /app/var && chown -R safeguard:safeguard /app/var

@@ -282,7 +282,7 @@ def insert_events(args: argparse.Namespace, rng: random.Random, now: datetime, d
     """A million events in time order with a valid hash chain, as audit_record would have written them."""
     from django.db import connection, transaction
 
-    from safeguard.audit import GENESIS_HASH, event_hash
+    from safeguard.audit import ChainSealer
     from safeguard.models import AuditEvent
     from safeguard.scale import CHANGE_ACTIONS
 
@@ -291,7 +291,7 @@ def insert_events(args: argparse.Namespace, rng: random.Random, now: datetime, d
     span = (365 * YEARS) * 86400
     begin = now - timedelta(seconds=span)
     offsets = event_offsets(args, rng, begin, span)
-    prev = GENESIS_HASH
+    chains = ChainSealer()
     batch: list[AuditEvent] = []
 
     def flush() -> None:
@@ -300,7 +300,6 @@ def insert_events(args: argparse.Namespace, rng: random.Random, now: datetime, d
         batch.clear()
 
     def add(when, actor_id, school_id, action, object_type, object_id, extra) -> None:
-        nonlocal prev
         ip = f"10.0.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
         fields = {
             "occurred_at": when,
@@ -313,9 +312,8 @@ def insert_events(args: argparse.Namespace, rng: random.Random, now: datetime, d
             "request_id": "",
             "extra": extra,
         }
-        digest = event_hash(prev_hash=prev, **fields)
+        prev, digest = chains.seal(**fields)
         batch.append(AuditEvent(prev_hash=prev, hash=digest, **fields))
-        prev = digest
         if len(batch) >= 20_000:
             flush()
 

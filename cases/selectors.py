@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
 
 from cases import pupil_import as mis
 from cases.chronology import CASE_SOURCES, Entry, chronology
@@ -30,8 +29,9 @@ from cases.models import (
     PupilImport,
 )
 from safeguard.models import School
-from safeguard.permissions import cases_visible_to, roles_at, schools_with_role
+from safeguard.permissions import cases_visible_to, roles_at
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, Role
+from safeguard.selectors import approvals_waiting_count
 
 HOME_LIST_LIMIT = 15
 
@@ -200,6 +200,8 @@ def home_panels(user, school: School) -> dict:
     """What the home page shows, by the roles held at ``school``."""
     roles = roles_at(user, school.pk)
     panels: dict = {"roles": roles}
+    if roles & {Role.DSL, Role.HEAD}:
+        panels["approvals"] = approvals_waiting_count(school)
     if roles & SAFEGUARDING_LEADS:
         open_cases = case_list(user, school=school, status=CaseStatus.OPEN)
         panels["open_cases"] = list(open_cases[:HOME_LIST_LIMIT])
@@ -242,30 +244,6 @@ SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 20
 SEARCH_MAX_WORDS = 5
 RECENT_IMPORTS = 20
-
-
-def lead_school_ids(user) -> list[int]:
-    return schools_with_role(user, SAFEGUARDING_LEADS)
-
-
-def pupil_import_for_lead(user, pk: int, *, with_content: bool = False) -> PupilImport:
-    qs = PupilImport.objects.filter(pk=pk, school_id__in=lead_school_ids(user)).select_related("school", "uploaded_by")
-    found = (qs if with_content else qs.defer("content")).first()
-    if found is None:
-        raise Http404("No such pupil import.")
-    return found
-
-
-def pupil_for_lead(user, pk: int) -> Pupil:
-    found = (
-        Pupil.objects.filter(pk=pk, school_id__in=lead_school_ids(user))
-        .select_related("school")
-        .annotate(has_cases=Exists(CaseChild.objects.filter(pupil=OuterRef("pk"))))
-        .first()
-    )
-    if found is None:
-        raise Http404("No such pupil.")
-    return found
 
 
 def recent_pupil_imports(school) -> list[PupilImport]:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from cases.forms import DATETIME_LOCAL, long_text
 from cases.models import Pupil
 from referrals.models import MadeHow, Route
+from safeguard.forms import KeepUnsentFieldsMixin
 from safeguard.models import User
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -214,7 +215,7 @@ class ReviewForm(forms.Form):
     notes = long_text("What the review found", rows=3)
 
 
-class SchoolRouteForm(forms.Form):
+class SchoolRouteForm(KeepUnsentFieldsMixin, forms.Form):
     contact_details = forms.CharField(
         label="Your contact details for this route", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )

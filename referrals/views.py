@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import CaseStatus
-from cases.views.common import lead_school
+from cases.views.common import lead_school, render_case_page
 from referrals import forms as ref_forms
 from referrals import selectors, services
 from referrals.models import Action, Route, Step, StepState
@@ -79,21 +79,27 @@ def _step_forms(case, step, bound=None, bound_name: str = "") -> dict:
     )
 
 
-def step_detail(request, pk: int, step_id: int, *, bound=None, bound_name: str = ""):
+@require_GET
+def step_detail(request, pk: int, step_id: int):
     case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
-    step = _step(case, step_id)
-    return render(
+    return _step_page(request, case, _step(case, step_id))
+
+
+def _step_page(request, case, step, *, bound=None, bound_name: str = "", status: int = 200):
+    """The step page: its moves, with the form that was just sent (and its errors) if any."""
+    return render_case_page(
         request,
+        case,
         "referrals/step_detail.html",
         {
-            "case": case,
             "step": step,
             "forms": _step_forms(case, step, bound, bound_name),
             "can_close": StepState.CLOSED in next_states(step.state),
             "events": step.events.select_related("by").order_by("at", "id"),
             "contact_details": selectors.route_details(case.school, step.route),
         },
-        status=200,
+        page="step_detail",
+        status=status,
     )
 
 
@@ -183,9 +189,9 @@ def step_act(request, pk: int, step_id: int, act: str):
     except ValidationError as error:
         if act == "close":
             messages.error(request, " ".join(error.messages))
-            return step_detail(request, pk, step_id)
+            return _step_page(request, case, _step(case, step_id))
         add_service_errors(form, error)
-    return step_detail(request, pk, step_id, bound=form, bound_name=act)
+    return _step_page(request, case, _step(case, step_id), bound=form, bound_name=act)
 
 
 def step_add(request, pk: int):
@@ -214,8 +220,12 @@ def step_add(request, pk: int):
         else:
             messages.success(request, f"Step added: {d['route'].name}.")
             return redirect("case_detail", pk=case.pk)
-    return render(
-        request, "referrals/step_add.html", {"case": case, "form": form, "heading": "Add a step", "submit": "Add the step"}
+    return render_case_page(
+        request,
+        case,
+        "referrals/step_add.html",
+        {"form": form, "heading": "Add a step", "submit": "Add the step"},
+        page="step_add",
     )
 
 
@@ -237,10 +247,12 @@ def action_add(request, pk: int):
         else:
             messages.success(request, f"Action given to {d['owner'].full_name}; they can now see this case and their action.")
             return redirect("case_detail", pk=case.pk)
-    return render(
+    return render_case_page(
         request,
+        case,
         "referrals/action_form.html",
-        {"case": case, "form": form, "heading": "Give someone an action", "submit": "Give the action"},
+        {"form": form, "heading": "Give someone an action", "submit": "Give the action"},
+        page="action_form",
     )
 
 
@@ -266,10 +278,12 @@ def action_complete(request, pk: int, action_id: int):
         else:
             messages.success(request, "Action marked as done.")
             return redirect("case_detail", pk=case.pk)
-    return render(
+    return render_case_page(
         request,
+        case,
         "referrals/action_done.html",
-        {"case": case, "action": action, "form": form, "heading": "Mark an action as done", "submit": "Mark as done"},
+        {"action": action, "form": form, "heading": "Mark an action as done", "submit": "Mark as done"},
+        page="action_done",
     )
 
 
@@ -285,10 +299,12 @@ def action_cancel(request, pk: int, action_id: int):
         else:
             messages.success(request, "Action cancelled, with your reason.")
             return redirect("case_detail", pk=case.pk)
-    return render(
+    return render_case_page(
         request,
+        case,
         "referrals/action_cancel.html",
-        {"case": case, "action": action, "form": form, "heading": "Cancel an action", "submit": "Cancel the action"},
+        {"action": action, "form": form, "heading": "Cancel an action", "submit": "Cancel the action"},
+        page="action_cancel",
     )
 
 
@@ -316,10 +332,12 @@ def child_voice_add(request, pk: int):
         else:
             messages.success(request, "The child's voice is recorded.")
             return redirect("case_detail", pk=case.pk)
-    return render(
+    return render_case_page(
         request,
+        case,
         "referrals/child_voice_form.html",
-        {"case": case, "form": form, "heading": "Record the child's voice", "submit": "Save"},
+        {"form": form, "heading": "Record the child's voice", "submit": "Save"},
+        page="child_voice_form",
     )
 
 
@@ -345,10 +363,12 @@ def parent_contact_add(request, pk: int):
         else:
             messages.success(request, "Contact with parents or carers is recorded.")
             return redirect("case_detail", pk=case.pk)
-    return render(
+    return render_case_page(
         request,
+        case,
         "referrals/parent_contact_form.html",
-        {"case": case, "form": form, "heading": "Record contact with parents or carers", "submit": "Save"},
+        {"form": form, "heading": "Record contact with parents or carers", "submit": "Save"},
+        page="parent_contact_form",
     )
 
 
@@ -368,16 +388,17 @@ def case_close(request, pk: int):
         else:
             messages.success(request, f"Case {case.reference} is closed. It can be reopened if needed.")
             return redirect("case_detail", pk=case.pk)
-    return render(
+    return render_case_page(
         request,
+        case,
         "referrals/case_close.html",
         {
-            "case": case,
             "form": form,
             "referrals": selectors.case_referrals(case),
             "heading": "Close the case",
             "submit": "Close the case",
         },
+        page="case_close",
     )
 
 
@@ -394,10 +415,12 @@ def case_reopen(request, pk: int):
         else:
             messages.success(request, f"Case {case.reference} is open again.")
             return redirect("case_detail", pk=case.pk)
-    return render(
+    return render_case_page(
         request,
+        case,
         "referrals/case_reopen.html",
-        {"case": case, "form": form, "heading": "Reopen the case", "submit": "Reopen the case"},
+        {"form": form, "heading": "Reopen the case", "submit": "Reopen the case"},
+        page="case_reopen",
     )
 
 
@@ -412,16 +435,19 @@ def case_review(request, pk: int):
         else:
             messages.success(request, "Review recorded; the next review date has moved on.")
             return redirect("case_detail", pk=case.pk)
-    return render(
+    return render_case_page(
         request,
+        case,
         "referrals/case_review.html",
-        {"case": case, "form": form, "heading": "Review the case", "submit": "Record the review"},
+        {"form": form, "heading": "Review the case", "submit": "Record the review"},
+        page="case_review",
     )
 
 
 # --- The school's route details -----------------------------------------------------------------
 
 
+@require_GET
 def route_list(request):
     school = lead_school(request)
     return render(

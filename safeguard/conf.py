@@ -72,6 +72,21 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_networks(name: str) -> tuple:
+    """Comma-separated IP addresses or networks (``10.0.0.1``, ``172.30.0.0/24``)."""
+    import ipaddress
+
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise _bad(
+                name, item, "a comma-separated list of IP addresses or networks such as 172.30.0.1 or 10.0.0.0/8"
+            ) from None
+    return tuple(networks)
+
+
 def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     value = _raw(name)
     if value is None or value.strip() == "":
@@ -104,6 +119,54 @@ def development_secret(var_dir: Path) -> str:
         path.write_text(get_random_secret_key())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+_KEY_ADVICE = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+def env_key(name: str, *, min_length: int = 43) -> bytes | None:
+    """A secret key from the environment (at least 32 random bytes, written as base64 or hex text
+    of ``min_length`` characters or more), as bytes; ``None`` when unset. Never echoed."""
+    value = _raw(name)
+    if value is None or value.strip() == "":
+        return None
+    value = value.strip()
+    # A random key of this length has far more than a dozen different characters; a short, repeated
+    # or made-up one has not. The value itself is never shown.
+    if len(value) < min_length or len(set(value)) < 12:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} must be at least {min_length} random characters (32 random bytes or more, "
+            f"as base64 or hex); the value given is too short or not random. Generate one with: {_KEY_ADVICE}"
+        )
+    return value.encode()
+
+
+def development_key(path: Path, *, min_length: int = 43) -> bytes:
+    """A per-checkout key kept in a file under var/, created once with mode 0600, never committed.
+
+    Written to a private temporary file and linked into place, so two processes starting at the
+    same time (test workers) end up with the same, complete key.
+    """
+    import secrets
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    value = path.read_text().strip()
+    if len(value) < min_length:
+        raise ImproperlyConfigured(
+            f"The key in {path} is too short. Delete it, and the development database whose audit log it sealed, to start afresh."
+        )
+    return value.encode()
 
 
 #: The largest id a database row can have (a signed 64-bit integer).

@@ -21,6 +21,29 @@ def add_service_errors(form, error) -> None:
             form.add_error(None, message)
 
 
+class KeepUnsentFieldsMixin:
+    """A field the request did not send at all keeps its current value: a POST with an empty body
+    (a stale tab, a script, a half-loaded page) must never wipe what is stored. Checkboxes are
+    absent from a form when unticked, so they are left out of this."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            return
+        data = self.data.copy()
+        for name, field in self.fields.items():
+            key = self.add_prefix(name)
+            if isinstance(field, forms.BooleanField) or key in data:
+                continue
+            shown = field.widget.format_value(self.get_initial_for_field(field, name))
+            values = [str(v) for v in shown] if isinstance(shown, list | tuple) else ["" if shown is None else str(shown)]
+            if hasattr(data, "setlist"):
+                data.setlist(key, values)
+            else:
+                data[key] = values[0] if len(values) == 1 else values
+        self.data = data
+
+
 class LoginForm(AuthenticationForm):
     """Email and password. A failure says only that one of them is wrong, never which."""
 
@@ -50,11 +73,21 @@ def _role_choices():
 
 class StaffRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
-        choices=_role_choices, widget=forms.CheckboxSelectMultiple, required=False, label="Roles at this school"
+        choices=_role_choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Roles at this school",
+        error_messages={
+            "required": "Choose at least one role. To take away all of someone's access, deactivate their account instead."
+        },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, waiting=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if waiting:
+            names = ", ".join(Role(role).label for role in sorted(waiting))
+            self.fields[
+                "roles"
+            ].help_text = f"Waiting for a Designated Safeguarding Lead to approve: {names}. Untick it to withdraw the request."
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Save roles"))
 
@@ -62,7 +95,13 @@ class StaffRolesForm(forms.Form):
 class StaffAddForm(forms.Form):
     full_name = forms.CharField(max_length=150, label="Full name")
     email = forms.EmailField(max_length=254, label="Email address")
-    roles = forms.MultipleChoiceField(choices=_role_choices, widget=forms.CheckboxSelectMultiple, label="Roles at this school")
+    roles = forms.MultipleChoiceField(
+        choices=_role_choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Roles at this school",
+        help_text="A role that reads cases (DSL, Deputy DSL, head teacher) takes effect when a Designated Safeguarding Lead approves it.",
+        error_messages={"required": "Choose at least one role."},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,7 +115,13 @@ class StaffAddForm(forms.Form):
         return name
 
 
-class SchoolSettingsForm(forms.ModelForm):
+class ApprovalDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why you are declining", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SchoolSettingsForm(KeepUnsentFieldsMixin, forms.ModelForm):
     """The school's safeguarding settings (DOMAIN.md's defaults a school may change)."""
 
     class Meta:
@@ -95,8 +140,10 @@ class SchoolSettingsForm(forms.ModelForm):
             "school_day_end",
             "hours_start",
             "hours_end",
+            "document_images",
         ]
         widgets = {
+            "document_images": forms.RadioSelect,
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "school_day_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -138,11 +185,12 @@ class SchoolSettingsForm(forms.ModelForm):
             ),
             Fieldset("Reminders", "overdue_escalation_days", "quiet_hours_start", "quiet_hours_end", "school_day_end"),
             Fieldset("School hours", "hours_start", "hours_end"),
+            Fieldset("Attachments", "document_images"),
         )
 
     def clean(self):
         cleaned = super().clean()
-        # School hours left empty (or not sent, by a form from before they existed) keep their value.
+        # School hours left empty keep their value.
         for name in ("hours_start", "hours_end"):
             if name in cleaned and cleaned[name] is None and name not in self.errors:
                 cleaned[name] = getattr(self.instance, name)

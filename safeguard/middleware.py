@@ -18,18 +18,47 @@ from django.utils.cache import patch_cache_control
 from safeguard.audit import current_context, request_context
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.TRUSTED_PROXIES)
+
+
 def client_ip(request, *args) -> str | None:
-    """The client's IP address. X-Forwarded-For is trusted only behind a configured proxy."""
+    """The client's IP address. X-Forwarded-For counts only when the request came from a
+    configured proxy (``SAFEGUARD_TRUSTED_PROXIES``): each proxy appends the address it saw, so
+    the first address from the right that is not one of our proxies is the client."""
     candidate = request.META.get("REMOTE_ADDR", "")
-    if settings.TRUST_PROXY_HEADERS:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            # The proxy appends the address it saw: the right-most entry is the one it vouches for.
-            candidate = forwarded.split(",")[-1].strip()
+    if settings.TRUSTED_PROXIES and _trusted(candidate):
+        for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+            hop = hop.strip()
+            if not hop:
+                continue
+            candidate = hop
+            if not _trusted(hop):
+                break
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None
+
+
+class TrustedProxyMiddleware:
+    """Drops X-Forwarded-For and X-Forwarded-Proto unless the request came from a trusted proxy,
+    so neither the client address nor "this was HTTPS" can be forged by a client."""
+
+    FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not (settings.TRUSTED_PROXIES and _trusted(request.META.get("REMOTE_ADDR", ""))):
+            for header in self.FORWARDED:
+                request.META.pop(header, None)
+        return self.get_response(request)
 
 
 class RequestContextMiddleware:
@@ -102,8 +131,8 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
-#: What someone without a verified second factor may reach: logging in and out, setting up or
-#: entering the second factor, and raising a concern (as in CPOMS).
+#: What someone without a verified second factor may reach: logging in and out, entering the
+#: second factor (or setting one up, if they have none yet), and raising a concern (as in CPOMS).
 WITHOUT_SECOND_FACTOR = frozenset(
     {
         "login",
@@ -121,6 +150,9 @@ WITHOUT_SECOND_FACTOR = frozenset(
         "school_switch",
     }
 )
+#: Reached without a verified second factor only by someone who has none yet: whoever has one
+#: enters it first (a password alone must never reach enrolment, which would replace it).
+ONLY_WITHOUT_A_DEVICE = frozenset({"otp_setup"})
 
 
 class SecondFactorMiddleware:
@@ -144,6 +176,8 @@ class SecondFactorMiddleware:
             # Home, straight after the password: anyone who has a second factor, or whose role
             # needs one, is asked for it; the others may raise concerns without one.
             if name == "home" and (second_factor_required(user) or has_device(user)):
+                return redirect(second_factor_url(user, request.get_full_path()))
+            if name in ONLY_WITHOUT_A_DEVICE and has_device(user):
                 return redirect(second_factor_url(user, request.get_full_path()))
             return None
         return redirect(second_factor_url(user, request.get_full_path()))

@@ -25,6 +25,11 @@ class Trust(models.Model):
         return self.name
 
 
+class DocumentImages(models.TextChoices):
+    REFUSE = "refuse", "Refuse a document if a picture in it may be indecent, or if it holds any video"
+    REMOVE = "remove", "Keep the document, with every picture and video taken out of it"
+
+
 class School(models.Model):
     trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="schools")
     name = models.CharField(max_length=200)
@@ -89,6 +94,16 @@ class School(models.Model):
         "school hours end",
         default=datetime.time(18, 0),
         help_text="Cases opened or changed after this time, or at a weekend, are flagged as out-of-hours access.",
+    )
+
+    # Attachments (UKCIS: imagery of under-18s is never stored). A document that holds a picture
+    # the nudity check flags, or any video, is refused; or, if the school prefers, kept with every
+    # picture and video taken out.
+    document_images = models.CharField(
+        "documents that hold pictures or video",
+        max_length=10,
+        choices=DocumentImages.choices,
+        default=DocumentImages.REFUSE,
     )
 
     class Meta:
@@ -183,6 +198,57 @@ class StaffRole(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.school}"
 
 
+class StaffApproval(models.Model):
+    """Something an IT administrator asked for that could open cases to someone, waiting for a
+    second person of the school: a role that reads every case (DSL, deputy, head), approved by a
+    DSL; or resetting the second factor of someone who reads cases, approved by a DSL or the head.
+    Two people, so no administrator can give themselves a case, or take over someone who has one.
+
+    Approved, it takes effect (a StaffRole, or the reset); declined or withdrawn, it stays here as
+    the record."""
+
+    class Kind(models.TextChoices):
+        ROLE = "role", "A role that reads cases"
+        SECOND_FACTOR_RESET = "second_factor_reset", "A second factor reset"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_approvals")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="staff_approvals")
+    #: The role asked for (kind ROLE only).
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField("reason for declining", blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "user", "school", "role"], condition=models.Q(status="pending"), name="staff_approval_one_pending"
+            )
+        ]
+        indexes = [models.Index(fields=["school", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user} at {self.school} ({self.get_status_display()})"
+
+    @property
+    def what(self) -> str:
+        """What was asked for, in words."""
+        if self.kind == self.Kind.ROLE:
+            return f"the role {self.get_role_display()}"
+        return "resetting their second factor"
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AuditImmutableError("Audit events are append-only: they cannot be updated.")
@@ -198,9 +264,11 @@ class AuditImmutableError(Exception):
 class AuditEvent(models.Model):
     """Who did what, when and from where; never case content (DOMAIN.md, "Security").
 
-    Append-only: the ORM refuses updates and deletes, and database triggers (migration 0002)
-    refuse them from raw SQL too. Each event carries the hash of the one before it, so a
-    changed or missing row is found by ``manage.py verify_audit``.
+    Append-only: the ORM refuses updates and deletes, database triggers (migration 0002) refuse
+    them from raw SQL too, and on PostgreSQL the application's role may only INSERT and SELECT.
+    Each school's events form one chain: every event carries the keyed hash (HMAC-SHA256 with
+    the audit key, held outside the database) of the one before it at the same school, so a
+    changed or missing row is found by ``manage.py verify_audit`` (safeguard/audit.py).
     """
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -230,6 +298,8 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["school", "object_type", "occurred_at", "action", "actor", "object_id"], name="audit_case_access_idx"
             ),
+            # The head of a school's chain (its last event), which every audit_record reads.
+            models.Index(fields=["school", "id"], name="audit_chain_head_idx"),
         ]
 
     def __str__(self) -> str:
@@ -244,20 +314,36 @@ class AuditEvent(models.Model):
         raise AuditImmutableError("Audit events are append-only: they cannot be deleted.")
 
 
-class AuditVerification(models.Model):
-    """One check of the audit log's hash chain (nightly, or ``manage.py verify_audit``).
+class AuditVerificationQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditImmutableError("Audit verification records are append-only: they cannot be updated.")
 
-    ``last_event_id``/``last_hash`` anchor the end of the chain as it was checked, so the next
-    check also notices events removed from the end (which the chain alone cannot show).
+    def delete(self):
+        raise AuditImmutableError("Audit verification records are append-only: they cannot be deleted.")
+
+
+class AuditVerification(models.Model):
+    """One check of the audit log's hash chains (nightly, or ``manage.py verify_audit``).
+
+    ``heads`` anchors the end of every chain as it was checked (``[[school id or null, last
+    event id, its hash], ...]``), so the next check also notices events removed from the end of a
+    chain (which the chain alone cannot show). ``seal`` is the HMAC of every other field with the
+    audit key: a record rewritten to hide a truncation is named by the next check. Append-only,
+    like the events (migration 0007).
     """
 
     ran_at = models.DateTimeField(default=timezone.now, db_index=True)
     events_checked = models.PositiveBigIntegerField(default=0)
+    chains_checked = models.PositiveIntegerField(default=0)
     ok = models.BooleanField()
     first_broken_id = models.BigIntegerField(null=True, blank=True)
     detail = models.CharField(max_length=300, blank=True)
     last_event_id = models.BigIntegerField(null=True, blank=True)
     last_hash = models.CharField(max_length=64, blank=True)
+    heads = models.JSONField(default=list, blank=True)
+    seal = models.CharField(max_length=64, blank=True)
+
+    objects = AuditVerificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-ran_at", "-id"]
@@ -265,6 +351,46 @@ class AuditVerification(models.Model):
 
     def __str__(self) -> str:
         return f"Audit check at {self.ran_at:%Y-%m-%d %H:%M}: {'intact' if self.ok else 'broken'}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AuditImmutableError("Audit verification records are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutableError("Audit verification records are append-only: they cannot be deleted.")
+
+
+class RefusalBurst(models.Model):
+    """Refusals by one person in quick succession, counted here instead of one audit event each.
+
+    The first refusal of a burst is an audit event at once (so a probe is on the record straight
+    away); the rest are counted in this row, and when the burst ends (nothing for
+    ``safeguard.refusals.BURST_WINDOW``) one more event records how many there were and what was
+    asked for. A person trying 1,435 case numbers leaves two events, not 1,435."""
+
+    actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=64)
+    #: Why they were refused ("not_found", "not_visible"...): a burst is of one kind.
+    reason = models.CharField(max_length=30, blank=True)
+    started_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    #: Refusals after the first (the first is its own audit event).
+    more = models.PositiveIntegerField(default=0)
+    #: What the refusals after the first asked for, as text (case numbers as typed): the first few distinct ones.
+    asked_for = models.JSONField(default=list)
+    first_event_id = models.BigIntegerField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["actor", "action", "reason", "closed_at"]),
+            models.Index(fields=["closed_at", "last_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id}: {self.more + 1}"
 
 
 class Notification(models.Model):

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from safeguard.audit import audit_record
+from safeguard.refusals import asked_for_text, refusal_record
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, CaseAction, Role, case_actions
 
 VIEW_CASE_PERMISSION = "view_case"
@@ -74,16 +73,16 @@ def allowed_actions(user, case) -> frozenset[CaseAction]:
     return case_actions(roles, assigned=assigned)
 
 
-def _refuse(user, *, case_id, school_id, action: CaseAction, reason: str) -> None:
-    # Written in its own transaction: the refusal must be recorded even though the request fails.
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="cases.case.access_refused",
-            obj=("cases.case", case_id),
-            school=school_id,
-            extra={"attempted": str(action), "reason": reason},
-        )
+def _refuse(user, *, case_id, school_id, action: CaseAction, reason: str, asked_for: str = "") -> None:
+    # Its own transaction (refusal_record): the refusal must be recorded though the request fails.
+    refusal_record(
+        actor=user,
+        action="cases.case.access_refused",
+        obj=("cases.case", case_id),
+        school=school_id,
+        extra={"attempted": str(action), "reason": reason},
+        asked_for=asked_for,
+    )
 
 
 def get_case_for_user(user, pk, action: CaseAction = CaseAction.VIEW, *, queryset: QuerySet | None = None):
@@ -94,14 +93,16 @@ def get_case_for_user(user, pk, action: CaseAction = CaseAction.VIEW, *, queryse
     try:
         case = qs.get(pk=int(pk))
     except (Case.DoesNotExist, ValueError, TypeError, OverflowError):
-        _refuse(user, case_id=str(pk)[:40], school_id=None, action=action, reason="not_found")
+        # No case had that number at the time: what was asked for is kept as text, never as the
+        # case's id (a case that later gets that number was not the one tried).
+        _refuse(user, case_id="", school_id=None, action=action, reason="not_found", asked_for=asked_for_text(pk))
         raise Http404("No such case.") from None
     allowed = allowed_actions(user, case)
     if CaseAction.VIEW not in allowed:
-        _refuse(user, case_id=case.pk, school_id=case.school_id, action=action, reason="not_visible")
+        _refuse(user, case_id=case.pk, school_id=case.school_id, action=action, reason="not_visible", asked_for=str(case.pk))
         raise Http404("No such case.")
     if action not in allowed:
-        _refuse(user, case_id=case.pk, school_id=case.school_id, action=action, reason="not_permitted")
+        _refuse(user, case_id=case.pk, school_id=case.school_id, action=action, reason="not_permitted", asked_for=str(case.pk))
         raise PermissionDenied("You can read this case but not do that.")
     case.allowed_actions = allowed
     return case
@@ -132,9 +133,17 @@ def get_concern_for_user(user, pk):
     try:
         concern = Concern.objects.select_related("school", "raised_by").get(pk=int(pk))
     except (Concern.DoesNotExist, ValueError, TypeError, OverflowError):
+        refusal_record(
+            actor=user, action="cases.concern.access_refused", extra={"reason": "not_found"}, asked_for=asked_for_text(pk)
+        )
         raise Http404("No such concern.") from None
     if not roles_at(user, concern.school_id) & SAFEGUARDING_LEADS:
-        with transaction.atomic():
-            audit_record(actor=user, action="cases.concern.access_refused", obj=concern, school=concern.school_id)
+        refusal_record(
+            actor=user,
+            action="cases.concern.access_refused",
+            obj=concern,
+            school=concern.school_id,
+            extra={"reason": "not_visible"},
+        )
         raise Http404("No such concern.")
     return concern

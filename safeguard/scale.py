@@ -7,8 +7,8 @@ outcomes, met criteria and their reasons are what Safeguard would have recorded)
 routes the guidance names, in states that fit the case's age, each with the history of events
 that brought it there; pastoral staff assigned to cases (the assignment and guardian's object
 permission) with actions; notes, the child's voice, contact with parents and closures, so a case
-page is as long as a real one; and an audit log in time order whose hash chain ``verify_audit``
-accepts.
+page is as long as a real one; and an audit log in time order whose keyed hash chains (one per
+school) ``verify_audit`` accepts.
 
 Everything is fictional: names are made from syllables, addresses end in ``.example``.
 Rows go in through ``bulk_create`` (and PostgreSQL's COPY for the audit log), never one by one.
@@ -557,8 +557,8 @@ class ScaleBuilder:
     # --- The audit log -------------------------------------------------------------------------------
 
     def audit(self):
-        """Events in time order with a valid hash chain, as audit_record would have written them."""
-        from safeguard.audit import GENESIS_HASH, event_hash
+        """Events in time order with valid keyed chains, one per school, as audit_record would have written them."""
+        from safeguard.audit import ChainSealer
         from safeguard.models import AuditEvent
 
         rng, total = self.rng, self.spec.events
@@ -580,8 +580,8 @@ class ScaleBuilder:
                 when = self.now - timedelta(seconds=rng.uniform(0, 86400))
             stamps.append((when, index))
         stamps.sort(key=lambda item: item[0])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        prev = last or GENESIS_HASH
+        # Rows go in in the order they are sealed, so each chain's ids rise as audit_record's would.
+        chains = ChainSealer()
         postgres = connection.vendor == "postgresql"
         columns = (
             "prev_hash", "hash", "occurred_at", "actor_id", "school_id", "action", "object_type", "object_id", "ip_address", "request_id", "extra",
@@ -618,9 +618,8 @@ class ScaleBuilder:
                 "request_id": f"{rng.getrandbits(64):016x}",
                 "extra": {},
             }
-            digest = event_hash(prev_hash=prev, **fields)
+            prev, digest = chains.seal(**fields)
             batch.append((prev, digest, *fields.values()))
-            prev = digest
             if len(batch) >= 20_000:
                 flush()
         flush()

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from safeguard.models import Notification, School, StaffRole, User, WorkerHeartbeat
+from safeguard.models import Notification, School, StaffApproval, StaffRole, User, WorkerHeartbeat
 from safeguard.permissions import user_roles
 
 SESSION_SCHOOL_KEY = "safeguard_school_id"
@@ -50,6 +50,39 @@ def staff_for_school(school: School) -> QuerySet[User]:
 
 def staff_member_at_school(school: School, user_id: int) -> User | None:
     return staff_for_school(school).filter(pk=user_id).first()
+
+
+def pending_roles(school: School, user: User) -> set[str]:
+    """Roles that read cases the IT administrator asked for, still waiting for a DSL's approval."""
+    return set(
+        StaffApproval.objects.filter(
+            school=school, user=user, kind=StaffApproval.Kind.ROLE, status=StaffApproval.Status.PENDING
+        ).values_list("role", flat=True)
+    )
+
+
+def approvals_waiting(school: School, *, user: User | None = None) -> list[StaffApproval]:
+    qs = StaffApproval.objects.filter(school=school, status=StaffApproval.Status.PENDING)
+    if user is not None:
+        qs = qs.filter(user=user)
+    return list(qs.select_related("user", "requested_by").order_by("requested_at", "pk"))
+
+
+def approvals_decided(school: School, *, limit: int = 30) -> list[StaffApproval]:
+    return list(
+        StaffApproval.objects.filter(school=school)
+        .exclude(status=StaffApproval.Status.PENDING)
+        .select_related("user", "requested_by", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+def approval_at_school(school: School, approval_id: int) -> StaffApproval | None:
+    return StaffApproval.objects.filter(school=school, pk=approval_id).select_related("user", "requested_by").first()
+
+
+def approvals_waiting_count(school: School) -> int:
+    return StaffApproval.objects.filter(school=school, status=StaffApproval.Status.PENDING).count()
 
 
 def users_with_role(school_id: int, roles) -> QuerySet[User]:

@@ -13,11 +13,14 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from safeguard.conf import (
+    development_key,
     development_secret,
     env_bool,
     env_choice,
     env_int,
+    env_key,
     env_list,
+    env_networks,
     env_str,
     env_url,
 )
@@ -73,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers from anyone but the configured proxy are dropped before anything reads them.
+    "safeguard.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "safeguard.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -133,7 +138,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# Migrations run as the tables' owner; the application connects (DATABASE_URL) as a role that may
+# only read and add audit rows, so it can neither rewrite the audit log nor lift its triggers.
+# Set SAFEGUARD_DATABASE_OWNER_URL only where `manage.py migrate` runs: that command then connects
+# as the owner and afterwards grants the application role its rights (safeguard/database_roles.py).
+_owner_url = env_url("SAFEGUARD_DATABASE_OWNER_URL", ("postgres", "postgresql"))
+DATABASE_APP_ROLE = env_str("SAFEGUARD_DATABASE_APP_ROLE") or DATABASES["default"].get("USER") or ""
+if _owner_url:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("SAFEGUARD_DATABASE_OWNER_URL is set, so DATABASE_URL must be a PostgreSQL URL too.")
+    DATABASES["owner"] = dj_database_url.parse(_owner_url, conn_max_age=0)
+    # The test runner makes its database with DATABASE_URL; the owner alias then points at it.
+    DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Audit log key --------------------------------------------------------------------------------
+# The audit hash chains are keyed (HMAC-SHA256) with this key, kept outside the database: whoever
+# can write to the database but has not got it cannot re-forge the chains. Without it the log
+# cannot be verified, so the school keeps a copy off this server (README, "Reports and the audit log").
+AUDIT_KEY = env_key("SAFEGUARD_AUDIT_KEY")
+if AUDIT_KEY is None:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "Environment variable SAFEGUARD_AUDIT_KEY is required when SAFEGUARD_ENV=production: it keys the audit "
+            'log\'s hash chains. Generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))" '
+            "and keep a copy off this server: without it the audit log cannot be verified."
+        )
+    AUDIT_KEY = development_key(VAR_DIR / "audit_key")
 
 # --- Cache and Celery -------------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss"))
@@ -178,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {"task": "referrals.tasks.sweep_reminders", "schedule": 2 * 60.0},
     # Every night at 02:15 UK time (CELERY_TIMEZONE): check the whole audit hash chain.
     "verify-audit-chain": {"task": "safeguard.tasks.verify_audit_chain", "schedule": crontab(hour=2, minute=15)},
+    # Refusals in quick succession are one counted audit event: close the bursts that have ended.
+    "close-refusal-bursts": {"task": "safeguard.tasks.close_refusal_bursts", "schedule": 5 * 60.0},
 }
 HEARTBEAT_STALE_SECONDS = 300
 
@@ -273,8 +307,16 @@ DEFAULT_FROM_EMAIL = env_str("SAFEGUARD_EMAIL_FROM", "Safeguard <safeguard@local
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security -------------------------------------------------------------------------------------
-TRUST_PROXY_HEADERS = env_bool("SAFEGUARD_TRUST_PROXY_HEADERS", False)
-if TRUST_PROXY_HEADERS:
+# X-Forwarded-For and X-Forwarded-Proto are believed only from these addresses (the school's
+# reverse proxy): from anyone else they are dropped before anything reads them, so a forged
+# header can neither dodge the lockout nor write a false address into the audit log.
+if env_str("SAFEGUARD_TRUST_PROXY_HEADERS"):
+    raise ImproperlyConfigured(
+        "SAFEGUARD_TRUST_PROXY_HEADERS is no longer read: set SAFEGUARD_TRUSTED_PROXIES to the address of "
+        "your reverse proxy instead (for example 172.30.0.1), so that forwarded headers are believed only from it."
+    )
+TRUSTED_PROXIES = env_networks("SAFEGUARD_TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SESSION_COOKIE_HTTPONLY = True
@@ -334,6 +376,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
     },
 }
 

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import PupilFactory, SchoolFactory, TrustFactory, make_case, staff
+from tests.matrix_context import world  # noqa: F401 - the URL matrices' shared world (module-scoped)
 
 REQUIRE_SERVICES = os.environ.get("SAFEGUARD_REQUIRE_SERVICES") == "1"
 

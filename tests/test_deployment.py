@@ -26,6 +26,7 @@ def _variables_read_in_production() -> set[str]:
         DJANGO_SETTINGS_MODULE="safeguard.settings",
         SAFEGUARD_ENV="production",
         SAFEGUARD_SECRET_KEY="x" * 40 + "abcdefghijklmnopqrstuvwxyz",
+        SAFEGUARD_AUDIT_KEY="audit-key-for-this-test-only-0123456789-abcdefghijklmnop",
         SAFEGUARD_ALLOWED_HOSTS="safeguard.school.example",
         SAFEGUARD_EMAIL_HOST="smtp.school.example",
         DATABASE_URL="postgres://safeguard:pw@db:5432/safeguard",
@@ -86,3 +87,20 @@ def test_readme_documents_every_variable_the_settings_read(variables_read):
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.MULTILINE))
     assert variables_read - documented == set(), "undocumented variables"
     assert documented - variables_read == set(), "README documents variables the settings do not read"
+
+
+def test_only_the_migrate_step_connects_as_the_owner():
+    """The web server, worker and beat hold only the application role's password; the migrate
+    step alone gets the owner's, and the db service creates the application role on first start."""
+    for name, svc in APP_SERVICES.items():
+        holds_owner = "SAFEGUARD_DATABASE_OWNER_URL" in svc["environment"]
+        assert holds_owner == (name == "migrate"), name
+        assert svc["environment"]["DATABASE_URL"].startswith("postgres://safeguard_app:"), name
+        assert "POSTGRES_PASSWORD" not in svc["environment"]["DATABASE_URL"], name
+    assert COMPOSE["services"]["migrate"]["command"][:3] == ["python", "manage.py", "migrate"]
+    db = COMPOSE["services"]["db"]
+    assert "./docker/postgres-init:/docker-entrypoint-initdb.d:ro" in db["volumes"]
+    assert "SAFEGUARD_DB_APP_PASSWORD" in db["environment"]
+    assert (ROOT / "docker" / "postgres-init" / "10-safeguard-app-role.sh").exists()
+    readme = (ROOT / "README.md").read_text()
+    assert "SAFEGUARD_DB_APP_PASSWORD=" in readme and "SAFEGUARD_AUDIT_KEY=" in readme

@@ -9,52 +9,88 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from cases.attachments import HEAD_BYTES, classify, safe_filename
+from cases.attachments import classify, safe_filename
 from cases.models import Attachment, Case
 from safeguard.audit import audit_record
+from safeguard.models import DocumentImages
+
+DESCRIPTION_MAX = 300
+DESCRIPTION_REQUIRED = "Say what this document is, for example 'police referral form'."
+DESCRIPTION_TOO_LONG = f"Keep the description to {DESCRIPTION_MAX} characters."
+CONFIRMATION_REQUIRED = (
+    "Tick the box to confirm this file holds no image of a child. If it might, do not attach it: "
+    "describe what it shows in words in the disclosure instead."
+)
 
 
-@transaction.atomic
-def attachment_add(*, actor, case: Case, upload, description: str = "") -> Attachment:
+def _refuse(*, actor, case: Case, reason: str, size: int, errors: dict) -> None:
+    # Written in its own transaction: the refusal is recorded although the upload fails. Never
+    # the file's name or content: its size and why it was refused.
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="cases.attachment.refused",
+            obj=case,
+            school=case.school_id,
+            extra={"size": size, "reason": reason},
+        )
+    raise ValidationError(errors)
+
+
+def attachment_add(*, actor, case: Case, upload, description: str, confirmed_no_child_images: bool) -> Attachment:
     """Accept a PDF or office document up to the size limit; refuse anything else, saying why.
 
-    UKCIS: imagery is never stored; an image or video is refused with the explanation.
+    UKCIS: imagery of under-18s is never stored. Three layers keep it out: the uploader says
+    what the document is, confirms it holds no image of a child, and the file is checked (an
+    image or video is refused, and so is a document holding video, or a picture the nudity
+    check flags or cannot check). Under the school's REMOVE setting the document is stored with
+    every picture and video taken out instead; ``pictures_removed`` on the result says how many.
     """
-    limit = settings.ATTACHMENT_MAX_MB * 1024 * 1024
-    if upload.size > limit:
-        raise ValidationError(
-            {
-                "file": f"The file is larger than {settings.ATTACHMENT_MAX_MB} MB. Attach a smaller file (for example a PDF of the letter)."
-            }
+    description = (description or "").strip()
+    size = upload.size or 0
+    if not description:
+        _refuse(actor=actor, case=case, reason="no_description", size=size, errors={"description": DESCRIPTION_REQUIRED})
+    if len(description) > DESCRIPTION_MAX:
+        _refuse(actor=actor, case=case, reason="description_too_long", size=size, errors={"description": DESCRIPTION_TOO_LONG})
+    if confirmed_no_child_images is not True:
+        _refuse(
+            actor=actor, case=case, reason="not_confirmed", size=size, errors={"confirmed_no_child_images": CONFIRMATION_REQUIRED}
         )
+    limit = settings.ATTACHMENT_MAX_MB * 1024 * 1024
+    too_large = {
+        "file": f"The file is larger than {settings.ATTACHMENT_MAX_MB} MB. Attach a smaller file (for example a PDF of the letter)."
+    }
+    if size > limit:
+        _refuse(actor=actor, case=case, reason="too_large", size=size, errors=too_large)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise ValidationError({"file": f"The file is larger than {settings.ATTACHMENT_MAX_MB} MB."})
-    verdict = classify(data[:HEAD_BYTES])
+        _refuse(actor=actor, case=case, reason="too_large", size=len(data), errors=too_large)
+    # Checked outside any transaction: it can take a second or two, and touches no table.
+    verdict = classify(data, remove_pictures=case.school.document_images == DocumentImages.REMOVE)
     if not verdict.accepted:
-        audit_record(actor=actor, action="cases.attachment.refused", obj=case, school=case.school_id, extra={"size": len(data)})
-        raise ValidationError({"file": verdict.message})
-    if len(description) > 300:
-        raise ValidationError({"description": "Keep the description to 300 characters."})
-    attachment = Attachment(
-        case=case,
-        original_name=safe_filename(upload.name or "attachment", verdict.extension)[:120],
-        description=description.strip(),
-        content_type=verdict.content_type,
-        extension=verdict.extension,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=actor,
-    )
-    attachment.file.save("upload", ContentFile(data), save=False)
-    attachment.save()
-    audit_record(
-        actor=actor,
-        action="cases.attachment.added",
-        obj=case,
-        school=case.school_id,
-        extra={"attachment_id": attachment.pk, "type": verdict.extension},
-    )
+        _refuse(actor=actor, case=case, reason=verdict.reason, size=len(data), errors={"file": verdict.message})
+    stored = verdict.data
+    with transaction.atomic():
+        attachment = Attachment(
+            case=case,
+            original_name=safe_filename(upload.name or "attachment", verdict.extension)[:120],
+            description=description,
+            content_type=verdict.content_type,
+            extension=verdict.extension,
+            size=len(stored),
+            sha256=hashlib.sha256(stored).hexdigest(),
+            uploaded_by=actor,
+        )
+        attachment.file.save("upload", ContentFile(stored), save=False)
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action="cases.attachment.added",
+            obj=case,
+            school=case.school_id,
+            extra={"attachment_id": attachment.pk, "type": verdict.extension, "size": len(stored), "removed": verdict.removed},
+        )
+    attachment.pictures_removed = verdict.removed
     return attachment
 
 

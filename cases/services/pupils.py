@@ -212,6 +212,12 @@ def pupil_record_view(*, actor: User, pupil: Pupil, page: str) -> None:
 
 
 @transaction.atomic
+def pupil_search_record(*, actor: User, school, results: int, more: bool) -> None:
+    """A search of the roll shows children's names: audited, with the count but never the words."""
+    audit_record(actor=actor, action="cases.pupil.searched", school=school, extra={"results": results, "more": more})
+
+
+@transaction.atomic
 def pupil_import_view(*, actor: User, pupil_import: PupilImport) -> None:
     """An import report lists many pupils with their flags: every view of it is audited."""
     audit_record(actor=actor, action="cases.pupil_import.viewed", obj=pupil_import, school=pupil_import.school_id)

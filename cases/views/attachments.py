@@ -6,11 +6,20 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
 
 from cases.attachments import IMAGERY_REFUSAL
 from cases.models import Attachment
-from cases.services.attachments import attachment_add, attachment_record_download
+from cases.services.attachments import (
+    CONFIRMATION_REQUIRED,
+    DESCRIPTION_MAX,
+    DESCRIPTION_REQUIRED,
+    DESCRIPTION_TOO_LONG,
+    attachment_add,
+    attachment_record_download,
+)
+from cases.views.common import render_case_page
 from safeguard.forms import add_service_errors
 from safeguard.permissions import get_case_for_user
 from safeguard.roles import CaseAction
@@ -23,7 +32,17 @@ class AttachmentForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp,.rtf"}),
         error_messages={"required": "Choose the file to attach.", "empty": "The file is empty."},
     )
-    description = forms.CharField(label="What it is", max_length=300, required=False)
+    description = forms.CharField(
+        label="What this document is",
+        max_length=DESCRIPTION_MAX,
+        help_text="For example 'police referral form' or 'letter from children's social care'. This is how the document is listed on the case.",
+        error_messages={"required": DESCRIPTION_REQUIRED, "max_length": DESCRIPTION_TOO_LONG},
+    )
+    confirmed_no_child_images = forms.BooleanField(
+        label="I confirm this file holds no image of a child",
+        help_text="No photograph, screenshot or video of any pupil or other child, in the file or in any document inside it.",
+        error_messages={"required": CONFIRMATION_REQUIRED},
+    )
 
 
 def attachment_add_view(request, pk: int):
@@ -31,17 +50,27 @@ def attachment_add_view(request, pk: int):
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            attachment_add(
-                actor=request.user, case=case, upload=form.cleaned_data["file"], description=form.cleaned_data["description"]
+            attachment = attachment_add(
+                actor=request.user,
+                case=case,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+                confirmed_no_child_images=form.cleaned_data["confirmed_no_child_images"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "The file is attached.")
+            if attachment.pictures_removed:
+                messages.success(
+                    request, "The file is attached, with its pictures and any video taken out (the school's setting)."
+                )
+            else:
+                messages.success(request, "The file is attached.")
             return redirect("case_detail", pk=case.pk)
-    return render(request, "cases/attachment_form.html", {"case": case, "form": form})
+    return render_case_page(request, case, "cases/attachment_form.html", {"form": form}, page="attachment_add")
 
 
+@require_GET
 def attachment_download(request, pk: int, attachment_id: int):
     case = get_case_for_user(request.user, pk, CaseAction.VIEW)
     attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()

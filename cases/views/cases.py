@@ -10,13 +10,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services
 from cases.criteria import OUTCOME_WORDS, Outcome
 from cases.forms import AssignForm, NoteForm
 from cases.models import CaseStatus
-from safeguard.models import User
 from safeguard.permissions import get_case_for_user, roles_at
 from safeguard.roles import CASE_READING_ROLES, CaseAction
 from safeguard.selectors import current_school
@@ -24,6 +23,7 @@ from safeguard.selectors import current_school
 CASES_PER_PAGE = 50
 
 
+@require_GET
 def case_list(request):
     school = current_school(request)
     if school is None or not roles_at(request.user, school.pk) & CASE_READING_ROLES:
@@ -54,6 +54,7 @@ def case_list(request):
     )
 
 
+@require_GET
 def case_detail(request, pk: int):
     case = get_case_for_user(request.user, pk, CaseAction.VIEW, queryset=selectors.case_for_page())
     allowed = case.allowed_actions
@@ -85,6 +86,7 @@ def case_detail(request, pk: int):
     )
 
 
+@require_GET
 def case_access_log(request, pk: int):
     """The per-case access log (DSLs and the head): who opened, changed or was refused this case.
     Opened from its section of the case page (htmx swaps the table in) or as a page of its own."""
@@ -117,9 +119,11 @@ def case_assign(request, pk: int):
 @require_POST
 def case_unassign(request, pk: int, user_id: int):
     case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        raise Http404("No such member of staff.")
+    # Only someone assigned to this case: an id from elsewhere must not even be named.
+    assignment = case.assignments.filter(user_id=user_id, ended_at__isnull=True).select_related("user").first()
+    if assignment is None:
+        raise Http404("No such assignment on this case.")
+    user = assignment.user
     try:
         services.case_unassign(actor=request.user, case=case, user=user)
     except ValidationError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services
 from cases.forms import ConcernForm, NoFurtherActionForm
@@ -42,11 +42,13 @@ def concern_new(request):
     return render(request, "cases/concern_form.html", {"school": school, "form": form})
 
 
+@require_GET
 def concern_sent(request):
     sent = request.session.get(SESSION_SENT_KEY)
     return render(request, "cases/concern_sent.html", {"sent": sent})
 
 
+@require_GET
 def concern_list(request):
     school = lead_school(request)
     return render(
@@ -56,6 +58,7 @@ def concern_list(request):
     )
 
 
+@require_GET
 def concern_detail(request, pk: int):
     concern = get_concern_for_user(request.user, pk)
     concern_record_view(actor=request.user, concern=concern)

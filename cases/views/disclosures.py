@@ -13,7 +13,7 @@ from cases import forms as case_forms
 from cases import selectors, services
 from cases.models import CaseChild, Concern, ConcernStatus, DisclosureDraft, OtherChild
 from cases.services.disclosures import NARRATIVE_LABELS
-from cases.views.common import lead_school
+from cases.views.common import lead_school, render_case_page
 from safeguard.forms import add_service_errors
 from safeguard.permissions import get_case_for_user
 from safeguard.roles import CaseAction
@@ -107,10 +107,12 @@ def case_facts_edit(request, pk: int):
             else:
                 messages.info(request, "Nothing had changed, so nothing was saved.")
             return redirect("case_detail", pk=case.pk)
-    return render(
+    return render_case_page(
         request,
+        case,
         "cases/facts_form.html",
-        {"case": case, "form": form, "platform_suggestions": selectors.platform_suggestions(case.school)},
+        {"form": form, "platform_suggestions": selectors.platform_suggestions(case.school)},
+        page="facts",
     )
 
 
@@ -136,8 +138,12 @@ def case_correct(request, pk: int, field: str):
             messages.success(request, f"{NARRATIVE_LABELS[field]} corrected. The earlier text is kept in the record.")
             return redirect("case_detail", pk=case.pk)
     history = selectors.corrections_of(case, field)
-    return render(
-        request, "cases/correction_form.html", {"case": case, "form": form, "label": NARRATIVE_LABELS[field], "history": history}
+    return render_case_page(
+        request,
+        case,
+        "cases/correction_form.html",
+        {"form": form, "label": NARRATIVE_LABELS[field], "history": history},
+        page=f"correct_{field}",
     )
 
 
@@ -155,7 +161,7 @@ def case_decide(request, pk: int):
         else:
             messages.success(request, "Your decision is recorded.")
             return redirect("case_detail", pk=case.pk)
-    return render(request, "cases/decision_form.html", {"case": page.case, "page": page, "form": form})
+    return render_case_page(request, page.case, "cases/decision_form.html", {"page": page, "form": form}, page="decision")
 
 
 def case_note_add(request, pk: int):
@@ -169,7 +175,7 @@ def case_note_add(request, pk: int):
         else:
             messages.success(request, "Note added to the chronology.")
             return redirect("case_detail", pk=case.pk)
-    return render(request, "cases/note_form.html", {"case": case, "form": form})
+    return render_case_page(request, case, "cases/note_form.html", {"form": form}, page="note_add")
 
 
 def case_note_correct(request, pk: int, note_id: int):
@@ -194,8 +200,12 @@ def case_note_correct(request, pk: int, note_id: int):
             messages.success(request, "Note corrected. The note as first written is kept in the record.")
             return redirect("case_detail", pk=case.pk)
     history = note.corrections.select_related("made_by").order_by("made_at", "id")
-    return render(
-        request, "cases/correction_form.html", {"case": case, "form": form, "label": "Note", "history": history, "note": note}
+    return render_case_page(
+        request,
+        case,
+        "cases/correction_form.html",
+        {"form": form, "label": "Note", "history": history, "note": note},
+        page="note_correct",
     )
 
 
@@ -221,7 +231,9 @@ def case_child_add(request, pk: int):
             else:
                 messages.success(request, "Child added to the case; the case was assessed again.")
                 return redirect("case_detail", pk=case.pk)
-    return render(request, "cases/child_add.html", {"case": case, "pupil_form": pupil_form, "other_form": other_form})
+    return render_case_page(
+        request, case, "cases/child_add.html", {"pupil_form": pupil_form, "other_form": other_form}, page="child_add"
+    )
 
 
 def case_child_remove(request, pk: int, kind: str, child_id: int):
@@ -247,4 +259,4 @@ def case_child_remove(request, pk: int, kind: str, child_id: int):
             )
             return redirect("case_detail", pk=case.pk)
     label = child.pupil.full_name if kind == "pupil" else child.description
-    return render(request, "cases/child_remove.html", {"case": case, "form": form, "label": label})
+    return render_case_page(request, case, "cases/child_remove.html", {"form": form, "label": label}, page="child_remove")

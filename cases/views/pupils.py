@@ -11,12 +11,21 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
 
 from cases import pupil_import as mis
+from cases.access import get_pupil_for_lead, get_pupil_import_for_lead
 from cases.forms import PupilEditForm, PupilImportForm
 from cases.models import PupilImport
-from cases.selectors import SEARCH_MIN_LENGTH, pupil_for_lead, pupil_import_for_lead, recent_pupil_imports, search_pupils
-from cases.services.pupils import pupil_import_apply, pupil_import_preview, pupil_import_view, pupil_record_view, pupil_update
+from cases.selectors import SEARCH_MIN_LENGTH, recent_pupil_imports, search_pupils
+from cases.services.pupils import (
+    pupil_import_apply,
+    pupil_import_preview,
+    pupil_import_view,
+    pupil_record_view,
+    pupil_search_record,
+    pupil_update,
+)
 from cases.views.common import lead_school
 from safeguard.forms import add_service_errors
 
@@ -44,7 +53,7 @@ def pupil_import(request):
 
 def pupil_import_detail(request, pk: int):
     """GET: the report of the dry run. POST: import it, whole or not at all."""
-    record = pupil_import_for_lead(request.user, pk)
+    record = get_pupil_import_for_lead(request.user, pk)
     if request.method == "POST":
         try:
             record = pupil_import_apply(actor=request.user, pupil_import=record)
@@ -82,12 +91,16 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
+@require_GET
 def pupil_search(request):
     """Find a pupil while typing (htmx: pick buttons for the disclosure form), or as a page."""
     school = lead_school(request)
     query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:100]
     too_short = len(query) < SEARCH_MIN_LENGTH
     pupils, more = ([], False) if too_short else search_pupils(school, query)
+    if not too_short:
+        # Who searched, when and how many were found; never the words (they may be a child's name).
+        pupil_search_record(actor=request.user, school=school, results=len(pupils), more=more)
     context = {"school": school, "query": query, "too_short": too_short, "pupils": pupils, "more": more}
     template = "cases/pupils/_search_results.html" if request.htmx else "cases/pupils/search.html"
     response = render(request, template, context)
@@ -97,7 +110,7 @@ def pupil_search(request):
 
 def pupil_edit(request, pk: int):
     """Correct one pupil record, with a reason. Date of birth or flag changes re-assess open cases."""
-    pupil = pupil_for_lead(request.user, pk)
+    pupil = get_pupil_for_lead(request.user, pk)
     form = PupilEditForm(request.POST or None, initial=PupilEditForm.initial_for(pupil))
     if request.method == "POST" and form.is_valid():
         try:

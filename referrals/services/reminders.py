@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from cases.models import Case, CaseStatus, Concern, ConcernStatus
+from cases.models import Case, CaseStatus, CaseUserObjectPermission, Concern, ConcernStatus
 from referrals.models import (
     OPEN_STEP_STATES,
     Action,
@@ -45,7 +45,8 @@ from referrals.models import (
 from referrals.reminder_text import compose
 from referrals.reminder_time import SchoolHours, deliver_at, end_of_school_day, local, local_today, morning
 from safeguard.models import MemberSettings, Notification, School, StaffRole
-from safeguard.roles import SAFEGUARDING_LEADS
+from safeguard.permissions import VIEW_CASE_PERMISSION, allowed_actions
+from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, CaseAction
 from safeguard.workdays import add_working_days, working_days_between
 
 logger = logging.getLogger(__name__)
@@ -79,8 +80,25 @@ class _Plan:
         self.school, self.now, self.hours = school, now, hours_for(school)
         self.today = local_today(now)
         self.rows: list[Reminder] = []
+        # Never remind anyone of a case they cannot see (a pastoral teacher no longer assigned):
+        # who reads every case here, and who is assigned to which case, read once per school.
+        self.reads_all = set(
+            StaffRole.objects.filter(school=school, role__in=READS_ALL_CASES, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        self.assigned = set(
+            CaseUserObjectPermission.objects.filter(
+                content_object__school=school, permission__codename=VIEW_CASE_PERMISSION
+            ).values_list("user_id", "content_object_id")
+        )
+
+    def can_see(self, user_id: int, case_id: int | None) -> bool:
+        return case_id is None or user_id in self.reads_all or (user_id, case_id) in self.assigned
 
     def add(self, kind, recipient_id, subject, due_on: date, wanted: datetime, **refs) -> None:
+        if not self.can_see(recipient_id, refs.get("case_id")):
+            return
         when = deliver_at(max(wanted, self.now), self.hours, working_days_only=kind in WAIT_FOR_WORKING_DAY)
         self.rows.append(
             Reminder(
@@ -337,6 +355,8 @@ def reminders_send_soon(ids: list[int]) -> None:
 
 def _still_applies(reminder: Reminder) -> bool:
     kind = reminder.kind
+    if reminder.case_id and CaseAction.VIEW not in allowed_actions(reminder.recipient, reminder.case):
+        return False  # never remind anyone of a case they can no longer see
     if reminder.case_id and kind != ReminderKind.POLICE_REQUIRED and reminder.case.status != CaseStatus.OPEN:
         return False
     if kind in (ReminderKind.STEP_DUE, ReminderKind.STEP_OVERDUE, ReminderKind.POLICE_NOT_MADE):
@@ -368,14 +388,14 @@ def reminder_deliver(*, reminder_id: int, token: str) -> str:
         )
         if reminder is None or reminder.status != ReminderStatus.CLAIMED or reminder.claim_token != token:
             return "not mine"  # already sent, released, or claimed again by a later sweep
-        if not _still_applies(reminder):
-            Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SKIPPED, sent_at=timezone.now())
-            return "skipped"
         if not reminder.recipient.is_active:
             Reminder.objects.filter(pk=reminder.pk).update(
                 status=ReminderStatus.FAILED, last_error="The recipient's account is deactivated."
             )
             return "failed"
+        if not _still_applies(reminder):
+            Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SKIPPED, sent_at=timezone.now())
+            return "skipped"
         message = compose(
             kind=reminder.kind,
             reference=reminder.case.reference if reminder.case_id else "",

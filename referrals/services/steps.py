@@ -11,14 +11,15 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases.criteria import age_on
-from cases.models import Assessment, Case
+from cases.models import Assessment, Case, CaseAssignment
+from cases.services import case_assign
 from referrals import steps as machine
 from referrals.models import REFERENCE_MAX, Route, SchoolRoute, Step, StepEvent, StepOrigin, StepState
 from referrals.routes import RouteFacts, report_harmful_content_reason, suggest_routes
 from safeguard.audit import audit_record
 from safeguard.models import User
 from safeguard.permissions import roles_at
-from safeguard.roles import SAFEGUARDING_LEADS
+from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, Role
 from safeguard.workdays import add_working_days
 
 
@@ -208,9 +209,15 @@ def _lock(step: Step) -> Step:
     return Step.objects.select_for_update(of=("self",)).select_related("route", "case", "case__school").get(pk=step.pk)
 
 
-def _check_owner(case: Case, owner: User) -> None:
-    if not owner.is_active or not roles_at(owner, case.school_id):
+def _check_owner(case: Case, owner: User, *, actor: User) -> None:
+    """An owner must be able to read the case their step is on: a member of pastoral staff who is
+    not on it yet is assigned to it (as for an action), so their reminders can reach them."""
+    roles = roles_at(owner, case.school_id)
+    if not owner.is_active or not roles:
         raise ValidationError({"owner": "The owner must be an active member of staff at this school."})
+    needs_access = Role.PASTORAL in roles and not roles & READS_ALL_CASES
+    if needs_access and not CaseAssignment.objects.filter(case=case, user=owner, ended_at__isnull=True).exists():
+        case_assign(actor=actor, case=case, user=owner)
 
 
 def _check_lengths(**fields) -> None:
@@ -238,7 +245,7 @@ def _audit(actor, step: Step, action: str, **extra) -> None:
 @transaction.atomic
 def step_add(*, actor: User, case: Case, route: Route, owner: User, due_date: date, platform: str = "", reason: str = "") -> Step:
     """The DSL adds a step that was not suggested (a second platform, say)."""
-    _check_owner(case, owner)
+    _check_owner(case, owner, actor=actor)
     _check_lengths(platform=platform)
     _refuse_if(machine.StepFacts(state=StepState.SUGGESTED, owner_id=owner.pk, due_date=due_date), StepState.TODO, creating=True)
     step = Step.objects.create(
@@ -266,7 +273,7 @@ def _check(step: Step, target: str, **given) -> None:
 @transaction.atomic
 def step_accept(*, actor: User, step: Step, owner: User, due_date: date, platform: str | None = None) -> Step:
     step = _lock(step)
-    _check_owner(step.case, owner)
+    _check_owner(step.case, owner, actor=actor)
     _check(step, StepState.TODO, owner_id=owner.pk, due_date=due_date)
     previous = step.state
     step.state, step.owner, step.due_date = StepState.TODO, owner, due_date
@@ -406,7 +413,7 @@ def step_update(
     _check_lengths(reference=reference or "", contact=contact or "")
     changes = []
     if owner is not None and owner.pk != step.owner_id:
-        _check_owner(step.case, owner)
+        _check_owner(step.case, owner, actor=actor)
         step.owner = owner
         changes.append(f"owner {owner.full_name}")
     if due_date is not None and due_date != step.due_date:

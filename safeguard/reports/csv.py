@@ -6,6 +6,9 @@ or rationale typed as ``=HYPERLINK(...)`` could act when the file is opened. Eve
 starts with one of those characters is prefixed with a single quote, which spreadsheets show as
 text. Numbers Safeguard computed itself are written as numbers.
 
+Full-width forms (``＝``, ``＋``, ``－``, ``＠``) count too: some spreadsheets fold them to their
+ASCII twins when they read a file, so the check is made on the text folded the same way (NFKC).
+
 The file starts with a UTF-8 byte-order mark so Excel reads accented names correctly.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +29,8 @@ BOM = "\ufeff"
 
 def safe_text(text: str) -> str:
     """``text`` made inert for a spreadsheet: a leading formula character gets a ``'`` before it."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    folded = unicodedata.normalize("NFKC", text[:8])
+    return f"'{text}" if text.startswith(FORMULA_STARTS) or folded.startswith(FORMULA_STARTS) else text
 
 
 def csv_cell(value) -> str | int | float | Decimal:

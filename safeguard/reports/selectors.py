@@ -31,12 +31,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
     Window,
 )
 from django.db.models import Case as SqlCase  # cases.models.Case is the safeguarding case
-from django.db.models.functions import ExtractIsoWeekDay, RowNumber, TruncMonth, TruncTime
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, RowNumber, TruncMonth, TruncTime
 
 from cases.criteria import Outcome
 from cases.models import (
@@ -51,6 +53,7 @@ from cases.models import (
     HarassmentKind,
 )
 from referrals.models import Step, StepState
+from safeguard.conf import bounded_ids
 from safeguard.models import AuditEvent, AuditVerification, School, StaffRole
 from safeguard.reports import labels
 from safeguard.reports.periods import LONDON, Period
@@ -315,14 +318,20 @@ def access_by_person_and_case(school_id: int, period: Period) -> QuerySet:
     )
 
 
+#: How many refusals an event stands for: one, or a burst's count (``safeguard.refusals``).
+REFUSALS = Coalesce(Cast(KeyTextTransform("count", "extra"), IntegerField()), Value(1))
+
+
 def access_totals(school_id: int, period: Period) -> dict:
-    return case_events(school_id, period).aggregate(
+    totals = case_events(school_id, period).aggregate(
         views=Count("pk", filter=Q(action=labels.VIEWED)),
         changes=Count("pk", filter=~Q(action__in=[labels.VIEWED, labels.REFUSED])),
-        refused=Count("pk", filter=Q(action=labels.REFUSED)),
+        refused=Sum(REFUSALS, filter=Q(action=labels.REFUSED)),
         people=Count("actor_id", distinct=True, filter=~Q(action=labels.REFUSED)),
         cases=Count("object_id", distinct=True, filter=~Q(action=labels.REFUSED)),
     )
+    totals["refused"] = totals["refused"] or 0
+    return totals
 
 
 def refused_attempts(school_id: int, period: Period) -> QuerySet[AuditEvent]:
@@ -465,7 +474,7 @@ def case_references(object_ids, school_id: int) -> dict[str, str]:
     Ids that are not numbers, and cases of other schools (an attempt on a number that did not
     exist then may match another school's case now), are left out.
     """
-    ids = {int(value) for value in object_ids if str(value).isdigit()}
+    ids = set(bounded_ids(object_ids))
     if not ids:
         return {}
     return {str(pk): ref for pk, ref in Case.objects.filter(pk__in=ids, school_id=school_id).values_list("pk", "reference")}
@@ -485,7 +494,11 @@ def case_access_log(case: Case, *, limit: int = CASE_LOG_ROWS) -> dict:
         if entry.action == labels.VIEWED and entry.extra.get("page") == "access_log":
             entry.words = "Read this access log"
         if entry.refused:
-            entry.words = f"Was refused: tried to {labels.attempt_words(entry.extra.get('attempted'))}"
+            extra = entry.extra if isinstance(entry.extra, dict) else {}
+            entry.words = f"Was refused: tried to {labels.attempt_words(extra.get('attempted'))}"
+            count = extra.get("count")
+            if isinstance(count, int) and count > 1:
+                entry.words += f" ({count} times)"
     return {"entries": entries, "total": qs.count(), "limit": limit}
 
 

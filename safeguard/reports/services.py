@@ -15,15 +15,16 @@ from datetime import date
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from safeguard.audit import ChainReport, audit_record, verify_chain
+from safeguard.audit import ChainReport, audit_record, verification_record, verify_log
 from safeguard.models import AuditVerification, Notification, School, StaffRole, User
 from safeguard.reports import labels, selectors, tables
 from safeguard.reports.csv import rows_to_csv
 from safeguard.reports.periods import Period
-from safeguard.roles import READS_ALL_CASES
+from safeguard.roles import READS_ALL_CASES, Role
 
 logger = logging.getLogger(__name__)
 
@@ -71,35 +72,35 @@ def governors_report_prepare(*, actor: User, school: School, period: Period, tod
 # --- The audit chain ------------------------------------------------------------------------------
 
 
-def _anchor() -> tuple[int, str] | None:
-    last_good = AuditVerification.objects.filter(ok=True, last_event_id__isnull=False).order_by("-ran_at", "-pk").first()
-    return (last_good.last_event_id, last_good.last_hash) if last_good else None
+def audit_chain_check(*, alert: bool = True, digest: bool = False) -> AuditVerification:
+    """Check the whole audit log (every chain, every verification record's seal) and record the
+    result, sealed, with the head of every chain; see :func:`audit_chain_record`."""
+    return audit_chain_record(report=verify_log(), alert=alert, digest=digest)
 
 
-def audit_chain_check(*, alert: bool = True) -> AuditVerification:
-    """Check the whole audit chain and record the result; on a newly found break, alert every
-    DSL, Deputy DSL and head teacher of every school, in Safeguard and by email.
+def audit_chain_record(*, report: ChainReport, alert: bool = True, digest: bool = False) -> AuditVerification:
+    """Record one check of the audit log. On a newly found break, alert every DSL, Deputy DSL and
+    head teacher of every school, in Safeguard and by email; with ``digest`` (the nightly check),
+    email each school's head teachers the result and their school's chain head.
 
-    The walk itself runs outside any transaction (it streams every event); only the record and
-    the alerts are written together. A break already reported is not alerted again each night.
+    The walk itself runs outside any transaction (it streams every event); only the record, the
+    alerts and the emails (sent after commit) are written together. A break already reported is
+    not alerted again each night.
     """
     previous = AuditVerification.objects.order_by("-ran_at", "-pk").first()
-    report = verify_chain(anchor=_anchor())
     with transaction.atomic():
-        check = AuditVerification.objects.create(
-            ran_at=timezone.now(),
-            events_checked=report.events_checked,
-            ok=report.ok,
-            first_broken_id=report.broken.event_id if report.broken else None,
-            detail=report.broken.detail[:300] if report.broken else "",
-            last_event_id=report.last_event_id,
-            last_hash=report.last_hash if report.last_event_id else "",
-        )
+        check = verification_record(report)
         if not report.ok:
-            logger.error("Audit chain broken at event %s (%s).", report.broken.event_id, report.broken.problem)
-            already = previous is not None and not previous.ok and previous.first_broken_id == check.first_broken_id
+            logger.error("Audit log broken at %s (%s).", report.broken.where, report.broken.problem)
+            already = (
+                previous is not None
+                and not previous.ok
+                and (previous.first_broken_id, previous.detail) == (check.first_broken_id, check.detail)
+            )
             if alert and not already:
                 _alert_chain_broken(report)
+        if digest:
+            _email_head_digests(check, report)
     return check
 
 
@@ -137,5 +138,48 @@ def _alert_chain_broken(report: ChainReport) -> None:
                 send_mail("Safeguard: the audit log failed its integrity check", body, None, [address])
             except (smtplib.SMTPException, OSError):  # one refused address must not stop the others
                 logger.exception("Could not email the audit-chain alert to one recipient.")
+
+    transaction.on_commit(send, robust=True)
+
+
+DIGEST_TEMPLATE = "safeguard/email/audit_digest.txt"
+
+
+def _email_head_digests(check: AuditVerification, report: ChainReport) -> None:
+    """Each school's head teachers get a short email after the nightly check: the date, whether
+    it passed, and the head of their school's chain (last event id and the start of its hash).
+
+    Kept in the head's inbox, the chain head is a record outside Safeguard's database: were the
+    log ever rewritten, that event would no longer have that hash. No case content, no names
+    of children: only numbers and the school's name.
+    """
+    day = timezone.localdate(check.ran_at)
+    messages = []
+    roles = (
+        StaffRole.objects.filter(role=Role.HEAD, user__is_active=True)
+        .select_related("user", "school")
+        .order_by("school_id", "user_id")
+    )
+    for role in roles:
+        head = report.heads.get(role.school_id)
+        context = {
+            "name": role.user.full_name,
+            "school": role.school.name,
+            "day": f"{day.day} {day:%B %Y}",
+            "ok": check.ok,
+            "detail": check.detail,
+            "head_id": head[0] if head else None,
+            "head_hash": head[1][:16] if head else "",
+            "url": f"{settings.BASE_URL}{reverse('reports')}",
+        }
+        subject = f"Safeguard: audit log check {'passed' if check.ok else 'FAILED'} for {role.school.name}, {context['day']}"
+        messages.append((subject, render_to_string(DIGEST_TEMPLATE, context), role.user.email))
+
+    def send() -> None:
+        for subject, body, address in messages:
+            try:
+                send_mail(subject, body, None, [address])
+            except Exception as error:  # a refused digest must neither stop the others nor fail the check
+                logger.warning("Could not email the nightly audit digest to one head teacher (%s).", type(error).__name__)
 
     transaction.on_commit(send, robust=True)

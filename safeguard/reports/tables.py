@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Window
 
+from safeguard.conf import bounded_ids
 from safeguard.models import School
 from safeguard.reports import charts, labels, selectors
 from safeguard.reports.periods import LONDON, Period
@@ -81,7 +82,34 @@ def _names(user_ids) -> dict[int, str]:
 
 
 def _case_id(object_id) -> int | None:
-    return int(object_id) if str(object_id).isdigit() else None
+    ids = bounded_ids([object_id])
+    return ids[0] if ids else None
+
+
+def _extra(event) -> dict:
+    return event.extra if isinstance(event.extra, dict) else {}
+
+
+def _refused_case(event, refs: dict[str, str]) -> str:
+    """Which case a refusal was about, in words. A number no case had at the time is shown as what
+    was asked for, never as the case that may have that number now."""
+    extra = _extra(event)
+    asked = extra.get("asked_for")
+    not_found = extra.get("reason") == "not_found"
+    if isinstance(asked, list):
+        listed = [str(a) if not_found else refs.get(str(a), str(a)) for a in asked[:10]]
+        shown = ", ".join(listed) + ("…" if len(asked) > 10 else "")
+        if not_found:
+            return f"No cases numbered {shown} at the time" if shown else "Numbers no case had at the time"
+        return f"Several: {shown}" if shown else "Several"
+    if not_found:
+        return f"No case numbered {asked or event.object_id or '?'} at the time"
+    return refs.get(event.object_id, f"Case #{event.object_id}")
+
+
+def _refusal_count(event) -> int:
+    count = _extra(event).get("count")
+    return count if isinstance(count, int) and count > 0 else 1
 
 
 def _limited(qs, limit: int | None) -> tuple[list, int | None]:
@@ -225,23 +253,33 @@ def access(school: School, period: Period, today: date, limit: int | None) -> Ta
 
 def refused(school: School, period: Period, today: date, limit: int | None) -> Table:
     found, total = _limited(selectors.refused_attempts(school.pk, period), limit)
-    refs = _references((event.object_id for event in found), school.pk)
+    asked = [
+        a
+        for event in found
+        if isinstance(_extra(event).get("asked_for"), list) and _extra(event).get("reason") != "not_found"
+        for a in _extra(event)["asked_for"]
+    ]
+    refs = _references([*(event.object_id for event in found), *asked], school.pk)
     return Table(
         "refused",
         "Refused attempts to open or change cases",
-        ["When", "Person", "Case", "Tried to", "Why it was refused", "From (IP address)"],
+        ["When", "Person", "Case", "Times", "Tried to", "Why it was refused", "From (IP address)"],
         [
             (
                 event.occurred_at,
                 event.actor.full_name if event.actor else "Unknown",
-                refs.get(event.object_id, f"No case #{event.object_id}"),
-                labels.attempt_words(event.extra.get("attempted")),
-                labels.refusal_words(event.extra.get("reason")),
+                _refused_case(event, refs),
+                _refusal_count(event),
+                labels.attempt_words(_extra(event).get("attempted")),
+                labels.refusal_words(_extra(event).get("reason")),
                 event.ip_address,
             )
             for event in found
         ],
-        [_case_id(event.object_id) if event.object_id in refs else None for event in found],
+        [
+            _case_id(event.object_id) if event.object_id in refs and _extra(event).get("reason") != "not_found" else None
+            for event in found
+        ],
         total,
         case_column=2,
     )

@@ -1,24 +1,26 @@
-"""The account's security: set up and enter the second factor, and prove it is you again."""
+"""The account's security: set up, replace and enter the second factor, and prove it is you again."""
 
 from __future__ import annotations
 
 import time
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from safeguard import second_factor
 from safeguard.forms import add_service_errors
+from safeguard.middleware import second_factor_required
+from safeguard.redirects import is_local_path, safe_next
 
 REAUTH_SESSION_KEY = "safeguard_reauth_at"
 
@@ -28,89 +30,19 @@ class CodeForm(forms.Form):
         label="Code",
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-        error_messages={"required": "Type the code."},
+        error_messages={"required": "Type the code.", "max_length": "A code is at most 20 characters."},
     )
 
 
 class ReauthForm(CodeForm):
-    password = forms.CharField(label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-
-    field_order = ["password", "token"]
-
-
-def _next(request, default: str = "home") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse(default)
-
-
-def otp_setup(request):
-    """Enrol an authenticator app: scan the code, type one code it shows, keep the backup codes."""
-    user = request.user
-    if second_factor.has_second_factor(user) and request.method == "GET":
-        if request.user.is_verified():
-            return render(request, "safeguard/otp_manage.html", {})
-        return redirect(f"{reverse('otp_verify')}?{urlencode({'next': _next(request)})}")
-    device = second_factor.second_factor_start(user=user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            codes = second_factor.second_factor_confirm(user=user, device=device, token=form.cleaned_data["token"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            otp_login(request, device)
-            request.session[REAUTH_SESSION_KEY] = time.time()
-            return render(request, "safeguard/otp_backup_codes.html", {"codes": codes, "next": _next(request)})
-    return render(
-        request,
-        "safeguard/otp_setup.html",
-        {
-            "form": form,
-            "qr": mark_safe(second_factor.qr_svg(device)),  # noqa: S308 - SVG we generate from our own otpauth URL
-            "secret": second_factor.secret_for_typing(device),
-            "next": _next(request),
-            "required": _required(user),
-        },
+    password = forms.CharField(
+        label="Your password",
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Type your password."},
     )
 
-
-def _required(user) -> bool:
-    from safeguard.middleware import second_factor_required
-
-    return second_factor_required(user)
-
-
-def otp_verify(request):
-    """Enter a code from the app (or a backup code) after the password."""
-    if not second_factor.has_second_factor(request.user):
-        return redirect(f"{reverse('otp_setup')}?{urlencode({'next': _next(request)})}")
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = second_factor.second_factor_check(user=request.user, token=form.cleaned_data["token"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            otp_login(request, device)
-            request.session[REAUTH_SESSION_KEY] = time.time()
-            return redirect(_next(request))
-    return render(request, "safeguard/otp_verify.html", {"form": form, "next": _next(request)})
-
-
-def otp_backup_codes(request):
-    """New backup codes (the old ones stop working); asks for the password and a code first."""
-    if request.method != "POST":
-        return redirect("otp_setup")
-    if not _recent(request):
-        return redirect(f"{reverse('reauth')}?{urlencode({'next': reverse('otp_setup')})}")
-    try:
-        codes = second_factor.backup_codes_regenerate(user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("otp_setup")
-    return render(request, "safeguard/otp_backup_codes.html", {"codes": codes, "next": reverse("home")})
+    field_order = ["password", "token"]
 
 
 def _recent(request) -> bool:
@@ -118,8 +50,38 @@ def _recent(request) -> bool:
     return at is not None and time.time() - at < settings.SAFEGUARD_REAUTH_MINUTES * 60
 
 
+def session_proof(request) -> second_factor.SessionProof:
+    return second_factor.SessionProof(verified=request.user.is_verified(), recent=_recent(request))
+
+
+def _code_entered(request, device) -> None:
+    """A code was accepted: a new session key (the password-only session's key is not reused),
+    the session marked verified, and the proof of who this is made fresh."""
+    request.session.cycle_key()
+    otp_login(request, device)
+    request.session[REAUTH_SESSION_KEY] = time.time()
+
+
+def _verify_url(request) -> str:
+    return f"{reverse('otp_verify')}?{urlencode({'next': safe_next(request)})}"
+
+
+def otp_setup(request):
+    """Enrol an authenticator app: scan the code, type one code it shows, keep the backup codes.
+
+    Someone who already has one sees how to manage it; from a session that has not entered a
+    code, they are sent to enter one (GET or POST: a password alone never reaches enrolment)."""
+    user = request.user
+    if second_factor.has_second_factor(user):
+        if not user.is_verified():
+            return redirect(_verify_url(request))
+        return render(request, "safeguard/otp_manage.html", {})
+    return _enrol(request, template="safeguard/otp_setup.html", done_next=safe_next(request))
+
+
 def recent_authentication_required(view):
-    """Exports and role changes: the password and a code again, if the last proof is over 5 minutes old."""
+    """Exports, role changes and replacing the second factor: the password and a code again, if the
+    last proof is over SAFEGUARD_REAUTH_MINUTES old."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -127,14 +89,88 @@ def recent_authentication_required(view):
             return view(request, *args, **kwargs)
         if request.method != "GET":
             messages.info(request, "Please confirm it is you, then do that again.")
-            target = request.META.get("HTTP_REFERER") or request.get_full_path()
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-                target = reverse("home")
+            referer = request.META.get("HTTP_REFERER", "")
+            # The Referer is a full URL: keep only its path, and only if it is on this site.
+            parts = urlsplit(referer)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            same_site = parts.netloc in ("", request.get_host())
+            target = path if same_site and is_local_path(path, request) else reverse("home")
         else:
             target = request.get_full_path()
         return redirect(f"{reverse('reauth')}?{urlencode({'next': target})}")
 
     return wrapped
+
+
+@recent_authentication_required
+def otp_replace(request):
+    """Replace the authenticator app (a new phone): from a verified session, after the password and
+    a code again. The old app and backup codes stop working; the owner is told by email."""
+    user = request.user
+    if not second_factor.has_second_factor(user):
+        return redirect("otp_setup")
+    if not user.is_verified():
+        return redirect(_verify_url(request))
+    return _enrol(request, template="safeguard/otp_replace.html", done_next=reverse("home"))
+
+
+def _enrol(request, *, template: str, done_next: str):
+    user = request.user
+    proof = session_proof(request)
+    try:
+        device = second_factor.second_factor_start(user=user, proof=proof)
+    except PermissionDenied:
+        return redirect(_verify_url(request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = second_factor.second_factor_confirm(user=user, device=device, token=form.cleaned_data["token"], proof=proof)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except PermissionDenied:
+            return redirect(_verify_url(request))
+        else:
+            _code_entered(request, device)
+            return render(request, "safeguard/otp_backup_codes.html", {"codes": codes, "next": done_next})
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "qr": mark_safe(second_factor.qr_svg(device)),  # noqa: S308 - SVG we generate from our own otpauth URL
+            "secret": second_factor.secret_for_typing(device),
+            "next": done_next,
+            "required": second_factor_required(user),
+        },
+    )
+
+
+def otp_verify(request):
+    """Enter a code from the app (or a backup code) after the password."""
+    if not second_factor.has_second_factor(request.user):
+        return redirect(f"{reverse('otp_setup')}?{urlencode({'next': safe_next(request)})}")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = second_factor.second_factor_check(user=request.user, token=form.cleaned_data["token"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            _code_entered(request, device)
+            return redirect(safe_next(request))
+    return render(request, "safeguard/otp_verify.html", {"form": form, "next": safe_next(request)})
+
+
+@require_POST
+@recent_authentication_required
+def otp_backup_codes(request):
+    """New backup codes (the old ones stop working); asks for the password and a code first."""
+    try:
+        codes = second_factor.backup_codes_regenerate(user=request.user, proof=session_proof(request))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("otp_setup")
+    return render(request, "safeguard/otp_backup_codes.html", {"codes": codes, "next": reverse("home")})
 
 
 def reauth(request):
@@ -146,10 +182,10 @@ def reauth(request):
             form.add_error("password", "That password is not right.")
         else:
             try:
-                second_factor.second_factor_check(user=request.user, token=form.cleaned_data["token"])
+                second_factor.second_factor_check(user=request.user, token=form.cleaned_data["token"], stage="reauth")
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
                 request.session[REAUTH_SESSION_KEY] = time.time()
-                return redirect(_next(request))
-    return render(request, "safeguard/reauth.html", {"form": form, "next": _next(request)})
+                return redirect(safe_next(request))
+    return render(request, "safeguard/reauth.html", {"form": form, "next": safe_next(request)})

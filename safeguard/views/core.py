@@ -9,15 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguard import selectors, services
 from safeguard.conf import bounded_ids
-from safeguard.forms import LoginForm, StaffAddForm, StaffRolesForm, add_service_errors
+from safeguard.forms import ApprovalDeclineForm, LoginForm, StaffAddForm, StaffRolesForm, add_service_errors
 from safeguard.permissions import roles_at
-from safeguard.roles import can_manage_staff
+from safeguard.redirects import safe_next
+from safeguard.roles import Role, can_manage_staff
+from safeguard.services.approvals import APPROVER_ROLES
 from safeguard.views.account import recent_authentication_required
 
 
@@ -42,12 +43,10 @@ def school_switch(request):
     allowed = {str(s.pk) for s in selectors.schools_for_user(request.user)}
     if school_id in allowed:
         request.session[selectors.SESSION_SCHOOL_KEY] = int(school_id)
-    target = request.POST.get("next") or reverse("home")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = reverse("home")
-    return redirect(target)
+    return redirect(safe_next(request))
 
 
+@require_GET
 def home(request):
     """One home page whose panels follow the roles the user holds at the current school.
 
@@ -70,12 +69,18 @@ def _staff_school(request):
     return school
 
 
+@require_GET
 def staff_list(request):
     school = _staff_school(request)
     return render(
         request,
         "safeguard/staff_list.html",
-        {"school": school, "staff": selectors.staff_for_school(school), "worker": selectors.worker_status()},
+        {
+            "school": school,
+            "staff": selectors.staff_for_school(school),
+            "waiting": selectors.approvals_waiting(school),
+            "worker": selectors.worker_status(),
+        },
     )
 
 
@@ -95,28 +100,52 @@ def staff_add(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{user.full_name} was added. New accounts are emailed a link to set a password.")
+            message = f"{user.full_name} was added. New accounts are emailed a link to set a password."
+            waiting = selectors.pending_roles(school, user)
+            if waiting:
+                message += " " + _waiting_words(waiting)
+            messages.success(request, message)
             return redirect("staff_list")
     return render(request, "safeguard/staff_form.html", {"school": school, "form": form, "title": "Add a member of staff"})
+
+
+def _waiting_words(roles) -> str:
+    names = ", ".join(Role(role).label for role in sorted(roles))
+    return f"{names} reads the school's cases, so it takes effect when a Designated Safeguarding Lead approves it: they have been told."
+
+
+def _member(school, user_id: int):
+    member = selectors.staff_member_at_school(school, user_id)
+    if member is None:
+        raise Http404("No such member of staff at this school.")
+    return member
 
 
 @recent_authentication_required
 def staff_edit(request, user_id: int):
     school = _staff_school(request)
-    member = selectors.staff_member_at_school(school, user_id)
-    if member is None:
-        raise Http404("No such member of staff at this school.")
-    current = [r.role for r in member.school_roles]
-    form = StaffRolesForm(request.POST or None, initial={"roles": current})
+    member = _member(school, user_id)
+    waiting = selectors.pending_roles(school, member)
+    current = [r.role for r in member.school_roles] + sorted(waiting)
+    form = StaffRolesForm(request.POST or None, initial={"roles": current}, waiting=waiting)
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_set_roles(actor=request.user, school=school, user=member, roles=form.cleaned_data["roles"])
+            result = services.staff_set_roles(actor=request.user, school=school, user=member, roles=form.cleaned_data["roles"])
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Roles saved for {member.full_name}. Their open sessions have ended.")
+            message = f"Roles saved for {member.full_name}."
+            if result["added"] or result["removed"]:
+                message += " Their open sessions have ended."
+            if result["waiting"]:
+                message += " " + _waiting_words(result["waiting"])
+            messages.success(request, message)
             return redirect("staff_list")
-    return render(request, "safeguard/staff_edit.html", {"school": school, "form": form, "member": member})
+    return render(
+        request,
+        "safeguard/staff_edit.html",
+        {"school": school, "form": form, "member": member, "waiting": selectors.approvals_waiting(school, user=member)},
+    )
 
 
 @require_POST
@@ -134,34 +163,39 @@ def staff_reactivate(request, user_id: int):
 
 
 @require_POST
+@recent_authentication_required
 def staff_send_link(request, user_id: int):
-    school = _staff_school(request)
-    member = selectors.staff_member_at_school(school, user_id)
-    if member is None:
-        raise Http404("No such member of staff at this school.")
-    services.staff_send_password_link(user=member)
-    messages.success(request, f"We emailed {member.full_name} a new link to set their password.")
-    return redirect("staff_edit", user_id=member.pk)
+    return _staff_toggle(
+        request, user_id, services.staff_send_password_link, "We emailed {name} a new link to set their password."
+    )
 
 
 @require_POST
 @recent_authentication_required
 def staff_reset_second_factor(request, user_id: int):
-    from safeguard.second_factor import second_factor_reset
-
-    return _staff_toggle(
-        request,
-        user_id,
-        second_factor_reset,
-        "{name}'s second factor is reset; they will set up a new one when they next log in.",
-    )
+    school = _staff_school(request)
+    member = _member(school, user_id)
+    try:
+        done = services.staff_reset_second_factor(actor=request.user, school=school, user=member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if done:
+            messages.success(
+                request, f"{member.full_name}'s second factor is reset; they will set up a new one when they next log in."
+            )
+        else:
+            messages.success(
+                request,
+                f"{member.full_name} reads safeguarding cases, so a Designated Safeguarding Lead or the head must approve "
+                "the reset first. They have been told; the reset happens when one of them approves it.",
+            )
+    return redirect("staff_edit", user_id=member.pk)
 
 
 def _staff_toggle(request, user_id, service, done_message):
     school = _staff_school(request)
-    member = selectors.staff_member_at_school(school, user_id)
-    if member is None:
-        raise Http404("No such member of staff at this school.")
+    member = _member(school, user_id)
     try:
         service(actor=request.user, school=school, user=member)
     except ValidationError as error:
@@ -169,6 +203,59 @@ def _staff_toggle(request, user_id, service, done_message):
     else:
         messages.success(request, done_message.format(name=member.full_name))
     return redirect("staff_edit", user_id=member.pk)
+
+
+APPROVER_ROLES_ANY = frozenset().union(*APPROVER_ROLES.values())
+
+# --- Approvals (a second person: the DSL, or for a reset the head) ----------------------------
+
+
+def _approver_school(request):
+    school = selectors.current_school(request)
+    if school is None or not roles_at(request.user, school.pk) & APPROVER_ROLES_ANY:
+        raise PermissionDenied("Only the school's Designated Safeguarding Leads and head approve changes to staff access.")
+    return school
+
+
+@require_GET
+def approval_list(request):
+    """What the IT administrator asked for that could open cases to someone, for a second person."""
+    school = _approver_school(request)
+    return render(
+        request,
+        "safeguard/approval_list.html",
+        {
+            "school": school,
+            "waiting": selectors.approvals_waiting(school),
+            "decided": selectors.approvals_decided(school),
+            "form": ApprovalDeclineForm(),
+        },
+    )
+
+
+@require_POST
+@recent_authentication_required
+def approval_decide(request, approval_id: int):
+    school = _approver_school(request)
+    approval = selectors.approval_at_school(school, approval_id)
+    if approval is None:
+        raise Http404("No such request at this school.")
+    form = ApprovalDeclineForm(request.POST)
+    try:
+        if request.POST.get("decision") == "approve":
+            services.approval_approve(actor=request.user, approval=approval)
+            messages.success(request, f"Approved: {approval.what} for {approval.user.full_name}.")
+        elif request.POST.get("decision") == "decline":
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            services.approval_decline(actor=request.user, approval=approval, reason=reason)
+            messages.success(
+                request, f"Declined: {approval.what} for {approval.user.full_name}. The IT administrator is told why."
+            )
+        else:
+            messages.error(request, "Choose Approve or Decline.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("approval_list")
 
 
 # --- School settings (DSL) -----------------------------------------------------------------------
@@ -207,6 +294,7 @@ def school_settings(request):
 # --- Notifications -------------------------------------------------------------------------------
 
 
+@require_GET
 def notification_list(request):
     return render(request, "safeguard/notifications.html", {"notifications": selectors.notifications_for(request.user)})
 

@@ -155,8 +155,12 @@ def test_deputy_may_search(pupils, deputy, login):
     assert found(login(deputy).get(URL, {"q": "ben"})) == ["Ben Testchild"]
 
 
-def test_searching_is_not_audited(pupils, dsl, login):
+def test_a_search_is_audited_with_how_many_were_found_never_the_words(pupils, dsl, login):
     client = login(dsl)
     before = AuditEvent.objects.count()
     client.get(URL, {"q": "ava"})
-    assert AuditEvent.objects.count() == before
+    client.get(URL, {"q": "a"})  # too short to search: nothing shown, nothing recorded
+    events = list(AuditEvent.objects.filter(pk__gt=0).order_by("id"))[before:]
+    assert [e.action for e in events] == ["cases.pupil.searched"]
+    assert events[0].actor == dsl and set(events[0].extra) == {"results", "more"} and events[0].extra["results"] >= 1
+    assert "ava" not in str(events[0].extra).lower()

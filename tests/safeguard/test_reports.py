@@ -208,9 +208,17 @@ def test_who_opened_or_changed_which_case(may_access, school, personas):
 def test_refused_attempts_include_our_staff_probing_case_numbers(may_access, school):
     q1 = may_access.q1
     assert rows("refused", school, MAY) == [
-        (at(2025, 5, 8, 12, 0), "Sid Staff", "No case #999999", "open the case", "no case has that number", None),
-        (at(2025, 5, 8, 11, 0), "Oli Otherlead", q1.a.reference, "change the case", "not a case they may see", None),
-        (at(2025, 5, 8, 10, 0), "Una Unassigned", q1.a.reference, "open the case", "not a case they may see", None),
+        (
+            at(2025, 5, 8, 12, 0),
+            "Sid Staff",
+            "No case numbered 999999 at the time",
+            1,
+            "open the case",
+            "no case has that number",
+            None,
+        ),
+        (at(2025, 5, 8, 11, 0), "Oli Otherlead", q1.a.reference, 1, "change the case", "not a case they may see", None),
+        (at(2025, 5, 8, 10, 0), "Una Unassigned", q1.a.reference, 1, "open the case", "not a case they may see", None),
     ]
 
 
@@ -313,7 +321,7 @@ def test_page_access_sections_show_people_and_flags(may_access, dsl, login):
         html = _cells(client.get(url(period=MAY)).content.decode())
     assert "No disclosures were recorded in this period." in html
     assert '<svg class="sg-chart__svg"' not in html.split('id="timeliness-heading"')[0]
-    assert "<td>Hal Head</td>" in html and "<td>Una Unassigned</td>" in html and "No case #999999" in html
+    assert "<td>Hal Head</td>" in html and "<td>Una Unassigned</td>" in html and "No case numbered 999999 at the time" in html
     assert "before 07:30, from 18:00, or at a weekend" in html
 
 

@@ -105,18 +105,22 @@ def test_role_changes_ask_for_the_password_and_a_code_again(it_admin, pastoral, 
     assert client.get(url).status_code == 200
 
 
-def test_the_it_admin_resets_a_lost_second_factor(it_admin, dsl, login):
-    login(dsl)  # gives dsl a device
-    assert has_second_factor(dsl)
-    response = login(it_admin).post(reverse("staff_reset_second_factor", args=[dsl.pk]))
+def test_the_it_admin_resets_a_lost_second_factor(it_admin, staff_member, login, django_capture_on_commit_callbacks):
+    login(staff_member)  # gives them a device
+    assert has_second_factor(staff_member)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(it_admin).post(reverse("staff_reset_second_factor", args=[staff_member.pk]))
     assert response.status_code == 302
-    assert not has_second_factor(dsl)
-    assert AuditEvent.objects.filter(action="safeguard.second_factor.reset", object_id=str(dsl.pk)).count() == 1
+    assert not has_second_factor(staff_member)
+    assert AuditEvent.objects.filter(action="safeguard.second_factor.reset", object_id=str(staff_member.pk)).count() == 1
+    from django.core import mail
+
+    assert [m.to for m in mail.outbox] == [[staff_member.email]] and "reset" in mail.outbox[0].body
 
 
 def test_new_backup_codes_replace_the_old(dsl, client):
     client.force_login(dsl)
-    old = enrol(client, dsl)
+    old = enrol(client, dsl)  # entering the code is also a fresh proof of who this is
     response = client.post(reverse("otp_backup_codes"))
     assert b"Your backup codes" in response.content
     new = list(StaticToken.objects.filter(device__user=dsl).values_list("token", flat=True))

@@ -1,4 +1,5 @@
-"""Check the audit log's hash chain from the first event to the last; name the first broken link."""
+"""Check every audit chain from its first event to its last, and every verification record's
+seal; name the first broken item."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ import sys
 from django.core.management.base import BaseCommand
 
 
+def chains(count: int) -> str:
+    return f"{count} chain" if count == 1 else f"{count} chains"
+
+
 class Command(BaseCommand):
-    help = "Check every audit event's hash and its link to the one before. Exits 1 and names the first broken event if any."
+    help = (
+        "Check every audit event's keyed hash and its link to the one before at the same school, and the seal of every "
+        "earlier check. Exits 1 and names the first broken event or record if any."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -21,18 +29,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_record: bool, alert: bool, **options):
-        from safeguard.audit import verify_chain
-        from safeguard.reports.services import audit_chain_check
+        from safeguard.audit import verify_log
+        from safeguard.reports.services import audit_chain_record
 
-        if no_record:
-            report = verify_chain()
-            ok, checked = report.ok, report.events_checked
-            broken_id, detail = (report.broken.event_id, report.broken.detail) if report.broken else (None, "")
-        else:
-            check = audit_chain_check(alert=alert)
-            ok, checked, broken_id, detail = check.ok, check.events_checked, check.first_broken_id, check.detail
-        if ok:
-            self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {checked} events"))
+        report = verify_log()
+        if not no_record:
+            audit_chain_record(report=report, alert=alert)
+        if report.ok:
+            self.stdout.write(
+                self.style.SUCCESS(f"Audit chain intact: {report.events_checked} events in {chains(report.chains_checked)}")
+            )
             return
-        self.stderr.write(self.style.ERROR(f"Audit chain broken at event {broken_id}: {detail}"))
+        self.stderr.write(self.style.ERROR(f"Audit chain broken at {report.broken.where}: {report.broken.detail}"))
         sys.exit(1)

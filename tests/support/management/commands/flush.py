@@ -1,8 +1,9 @@
 """Test-only ``flush``: Django's, with the audit log's append-only triggers lifted around it.
 
 TransactionTestCase (pytest-django's ``transactional_db``) empties every table after each test
-with ``flush``; the triggers would rightly refuse that for the audit table. This app is only
-installed by tests/settings.py, so production's flush still cannot touch the audit log.
+with ``flush``; the triggers would rightly refuse that for the audit events (migration 0002) and
+the verification records (migration 0007). This app is only installed by tests/settings.py, so
+production's flush still cannot touch the audit log.
 """
 
 import importlib
@@ -10,19 +11,23 @@ import importlib
 from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import connections
 
-_triggers = importlib.import_module("safeguard.migrations.0002_audit_append_only")
+TRIGGERS = [
+    importlib.import_module("safeguard.migrations.0002_audit_append_only").STATEMENTS,
+    importlib.import_module("safeguard.migrations.0007_audit_keyed_chains").STATEMENTS,
+]
 
 
 class Command(DjangoFlush):
     def handle(self, **options):
         connection = connections[options["database"]]
-        create, drop = _triggers.STATEMENTS[connection.vendor]
         with connection.cursor() as cursor:
-            for sql in drop:
-                cursor.execute(sql)
+            for statements in TRIGGERS:
+                for sql in statements[connection.vendor][1]:
+                    cursor.execute(sql)
         try:
             return super().handle(**options)
         finally:
             with connection.cursor() as cursor:
-                for sql in create:
-                    cursor.execute(sql)
+                for statements in TRIGGERS:
+                    for sql in statements[connection.vendor][0]:
+                        cursor.execute(sql)

@@ -1,0 +1,47 @@
+"""Writes to the shared core, split by subject. Import from here (``from safeguard import services``).
+
+Each service is keyword-only, atomic, and writes its audit event in the same transaction.
+"""
+
+from safeguard.services.approvals import approval_approve, approval_decline
+from safeguard.services.notifications import alert_staff, notification_create, notification_mark_read
+from safeguard.services.school import digest_preferences_update, school_settings_update
+from safeguard.services.staff import (
+    IN_USE_ELSEWHERE,
+    LAST_DSL,
+    StaffPermissionError,
+    require_administers_person,
+    send_first_password_link,
+    staff_create,
+    staff_deactivate,
+    staff_reactivate,
+    staff_reset_second_factor,
+    staff_send_password_link,
+    staff_set_roles,
+)
+from safeguard.services.system import auth_event_record, worker_heartbeat_record
+from safeguard.sessions import end_sessions
+
+__all__ = [
+    "IN_USE_ELSEWHERE",
+    "LAST_DSL",
+    "StaffPermissionError",
+    "alert_staff",
+    "approval_approve",
+    "approval_decline",
+    "auth_event_record",
+    "digest_preferences_update",
+    "end_sessions",
+    "notification_create",
+    "notification_mark_read",
+    "require_administers_person",
+    "school_settings_update",
+    "send_first_password_link",
+    "staff_create",
+    "staff_deactivate",
+    "staff_reactivate",
+    "staff_reset_second_factor",
+    "staff_send_password_link",
+    "staff_set_roles",
+    "worker_heartbeat_record",
+]

@@ -1,0 +1,106 @@
+"""One built world for the URL matrices (role × method, and second factor × method).
+
+Built once per test module inside a transaction that is rolled back when the module ends; each
+test runs inside its own savepoint (pytest-django's ``db``), so a POST that changes something in
+one test is gone before the next. Every row of the matrix can build its URL from this world: a
+row that cannot fails (``tests.url_matrix.url_for``), it never skips.
+
+A module that uses the world should hold only tests that use it: it stays in the database for
+the whole module, so a test beside it that counts rows would count the world's too.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from tests.factories import PupilFactory, SchoolFactory, TrustFactory, make_case, staff
+
+
+def build_world() -> dict:
+    from cases.models import PupilImport
+    from cases.services import case_assign, concern_raise, note_add
+    from cases.services.attachments import attachment_add
+    from referrals.services import action_create
+    from safeguard.models import StaffApproval
+
+    trust = TrustFactory()
+    school = SchoolFactory(trust=trust, name="Hillside Test Academy", code="HTA")
+    other_school = SchoolFactory(trust=trust, name="Valley Test School", code="VTS")
+    personas = {
+        "dsl": staff(school, "dsl", full_name="Dee Lead", email="dsl@hillside.example"),
+        "deputy": staff(school, "deputy_dsl", full_name="Dev Deputy", email="deputy@hillside.example"),
+        "pastoral": staff(school, "pastoral", full_name="Pat Pastoral", email="pastoral@hillside.example"),
+        "pastoral_unassigned": staff(school, "pastoral", full_name="Una Unassigned", email="pastoral2@hillside.example"),
+        "head": staff(school, "head", full_name="Hal Head", email="head@hillside.example"),
+        "it_admin": staff(school, "it_admin", full_name="Ivy Admin", email="it@hillside.example"),
+        "staff_member": staff(school, "staff", full_name="Sid Staff", email="staff@hillside.example"),
+        "other_dsl": staff(other_school, "dsl", full_name="Oli Otherlead", email="dsl@valley.example"),
+    }
+    dsl = personas["dsl"]
+    pupil = PupilFactory(school=school, first_name="Ava", last_name="Testchild")
+    case = make_case(actor=dsl, school=school, pupils=[pupil])
+    case_assign(actor=dsl, case=case, user=personas["pastoral"])
+    other_case = make_case(actor=personas["other_dsl"], school=other_school, pupils=[PupilFactory(school=other_school)])
+    attachment = attachment_add(
+        actor=dsl,
+        case=case,
+        upload=SimpleUploadedFile("letter.pdf", _pdf()),
+        description="A referral letter",
+        confirmed_no_child_images=True,
+    )
+    candidate = staff(school, "staff", full_name="Cam Candidate", email="candidate@hillside.example")
+    approval = StaffApproval.objects.create(
+        kind=StaffApproval.Kind.ROLE, user=candidate, school=school, role="head", requested_by=personas["it_admin"]
+    )
+    return {
+        **personas,
+        "trust": trust,
+        "school": school,
+        "other_school": other_school,
+        "case": case,
+        "other_case": other_case,
+        "pupil": pupil,
+        "pupil_import": PupilImport.objects.create(
+            school=school, uploaded_by=dsl, filename="roll.csv", content="UPN\n", report={}
+        ),
+        "note": note_add(actor=dsl, case=case, text="A note."),
+        "case_child": case.children.get(),
+        "concern": concern_raise(
+            actor=personas["staff_member"], school=school, children="A pupil", what_happened="Something I saw."
+        ),
+        "step": case.steps.order_by("id").first(),
+        "attachment": attachment,
+        "action": action_create(
+            actor=dsl, case=case, owner=personas["pastoral"], title="Check in", due_date=timezone.localdate()
+        ),
+        "approval": approval,
+    }
+
+
+def _pdf() -> bytes:
+    """A small, real one-page PDF (a referral letter), built by pikepdf when it is installed."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The matrix's world, shared by every test of the module and rolled back after it."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
