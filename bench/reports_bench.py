@@ -282,9 +282,9 @@ def insert_events(args: argparse.Namespace, rng: random.Random, now: datetime, d
     """A million events in time order with a valid hash chain, as audit_record would have written them."""
     from django.db import connection, transaction
 
+    from desk.scale import CHANGE_ACTIONS
     from safeguard.audit import ChainSealer
     from safeguard.models import AuditEvent
-    from safeguard.scale import CHANGE_ACTIONS
 
     started = time.perf_counter()
     schools = data["schools"]
@@ -398,10 +398,10 @@ def measure(args: argparse.Namespace, data: dict, now: datetime) -> list[tuple[s
     from django.urls import reverse
     from django.utils import timezone
 
+    from desk.reports import selectors, tables
+    from desk.reports.periods import Period, default_period
     from safeguard.audit import verify_chain
     from safeguard.models import AuditEvent
-    from safeguard.reports import selectors, tables
-    from safeguard.reports.periods import Period, default_period
 
     school = data["schools"][0]
     today = timezone.localdate()

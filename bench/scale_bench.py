@@ -275,8 +275,9 @@ def engine_rate(seconds: float = 5.0) -> dict:
 def permission_paths(user, runs: int) -> dict:
     from guardian.shortcuts import get_objects_for_user
 
+    from cases.access import cases_visible_to
     from cases.models import Case
-    from safeguard.permissions import cases_visible_to, forget_roles
+    from safeguard.permissions import forget_roles
 
     def ours():
         forget_roles(user)

@@ -28,6 +28,7 @@ from cases.models import (
     OtherChild,
 )
 from cases.services.disclosures import NARRATIVE_LABELS
+from safeguard.models import User
 
 
 @dataclass(frozen=True)
@@ -238,8 +239,6 @@ def attach_people(groups: Iterable[tuple[list, Iterable[str]]], known: dict) -> 
     ``known`` maps user ids to users already read for this page; it is added to, so the next
     kind of record reads only people not seen yet (often nobody: a case names the same few).
     """
-    from safeguard.models import User
-
     groups = [(rows, tuple(fields)) for rows, fields in groups if rows and fields]
     wanted = set()
     for rows, fields in groups:
@@ -287,24 +286,19 @@ CASE_SOURCES: dict[str, Source] = {
 }
 
 
-def sources() -> dict[str, Source]:
-    """Every kind of record in a chronology: the cases app's and the referrals app's (steps,
-    actions, the child's voice, parents, reviews and closure are kept there)."""
-    from referrals.chronology import REFERRAL_SOURCES
-
-    return CASE_SOURCES | REFERRAL_SOURCES
-
-
 def chronology(
     case_ids: Iterable[int],
     *,
+    sources: dict[str, Source],
     only_actions_of=None,
     cases: dict[int, Case] | None = None,
     loaded: dict | None = None,
     people: dict | None = None,
 ) -> list[Entry]:
-    """Every entry of the given cases, oldest first. ``only_actions_of``: a member of pastoral
-    staff, who sees only their own actions (DOMAIN.md, "Who uses it").
+    """Every entry of the given cases, oldest first, from ``sources`` (each app's kinds of record:
+    ``CASE_SOURCES`` here, the referrals app's beside them; the page that shows a chronology
+    combines them). ``only_actions_of``: a member of pastoral staff, who sees only their own
+    actions (DOMAIN.md, "Who uses it").
 
     ``cases`` (with ``created_by`` and ``disclosure``), ``loaded`` (rows by source name, read by
     that source's ``load`` for exactly these cases and viewer) and ``people`` (staff read for
@@ -314,7 +308,7 @@ def chronology(
     if not ids:
         return []
     cases = cases if cases is not None else _cases(ids)
-    all_sources = sources()
+    all_sources = sources
     rows = dict(loaded or {})
     read_here = {name: list(source.rows(ids, only_actions_of)) for name, source in all_sources.items() if name not in rows}
     attach_people([(found, all_sources[name].people) for name, found in read_here.items()], people if people is not None else {})

@@ -259,33 +259,50 @@ def _answered(code: str, facts: Facts) -> CriterionResult:
     return CriterionResult(code, Status.UNANSWERED, ("Not answered yet: the DSL recorded \u201cnot known yet\u201d.",))
 
 
+def under_13(child: ChildFacts, incident_date: date | None) -> bool | None:
+    """Whether ``child`` was under 13 on the date of the incident; None when that is not known.
+
+    The one rule for "under 13" (criterion C3, and the routes that are only for 13 and over):
+    a pupil's age comes from their date of birth on the incident date; another child's from the
+    age or the age band the DSL recorded, which need no date."""
+    if child.date_of_birth is not None:
+        if incident_date is None:
+            return None
+        years = age_on(child.date_of_birth, incident_date)
+        return None if years < 0 else years < 13
+    if child.age is not None:
+        return child.age < 13
+    if child.age_band is not None and child.age_band != AgeBand.UNKNOWN:
+        return child.age_band == AgeBand.UNDER_13
+    return None
+
+
 def _c3_under_13(facts: Facts) -> CriterionResult:
-    if facts.incident_date is None:
-        return CriterionResult(
-            "C3", Status.UNANSWERED, ("The date of the incident is not recorded, so ages cannot be worked out.",)
-        )
     on = "the approximate date of the incident" if facts.incident_date_approximate else "the date of the incident"
     under, over, unknown = [], [], []
     for child in facts.children:
+        young = under_13(child, facts.incident_date)
         if child.date_of_birth is not None:
+            if facts.incident_date is None:
+                unknown.append(f"The date of the incident is not recorded, so the age of {child.label} cannot be worked out.")
+                continue
             years = age_on(child.date_of_birth, facts.incident_date)
-            if years < 0:
+            if young is None:
                 unknown.append(f"{child.label} was born after the recorded date of the incident: check the date.")
                 continue
             sentence = (
                 f"{child.label} was {years} on {on} ({_long_date(facts.incident_date)}; born {_long_date(child.date_of_birth)})."
             )
-            (under if years < 13 else over).append(sentence)
         elif child.age is not None:
             sentence = f"{child.label} was {child.age} at the time of the incident (age recorded by the DSL)."
-            (under if child.age < 13 else over).append(sentence)
-        elif child.age_band is not None and child.age_band != AgeBand.UNKNOWN:
+        elif young is not None:
             sentence = (
                 f"{child.label} was {AGE_BAND_WORDS[child.age_band]} at the time of the incident (age band recorded by the DSL)."
             )
-            (under if child.age_band == AgeBand.UNDER_13 else over).append(sentence)
         else:
             unknown.append(f"The age of {child.label} is not known.")
+            continue
+        (under if young else over).append(sentence)
     note = ()
     if facts.unidentified_children:
         note = (
@@ -293,6 +310,10 @@ def _c3_under_13(facts: Facts) -> CriterionResult:
         )
     if under:
         return CriterionResult("C3", Status.MET, tuple(under))
+    if facts.incident_date is None and not unknown and not facts.children:
+        return CriterionResult(
+            "C3", Status.UNANSWERED, ("The date of the incident is not recorded, so ages cannot be worked out.",)
+        )
     if unknown:
         return CriterionResult("C3", Status.UNANSWERED, tuple(unknown + over) + note)
     if not facts.children:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from cases import pupil_import as mis
-from cases.chronology import CASE_SOURCES, Entry, chronology
+from cases.access import cases_visible_to
+from cases.chronology import CASE_SOURCES
 from cases.criteria import OUTCOME_WORDS, Outcome
 from cases.models import (
     Attachment,
@@ -16,7 +17,6 @@ from cases.models import (
     CaseChild,
     CasePlatform,
     CaseReview,
-    CaseStatus,
     CaseStatusChange,
     Concern,
     ConcernStatus,
@@ -29,11 +29,6 @@ from cases.models import (
     PupilImport,
 )
 from safeguard.models import School
-from safeguard.permissions import cases_visible_to, roles_at
-from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, Role
-from safeguard.selectors import approvals_waiting_count
-
-HOME_LIST_LIMIT = 15
 
 
 def case_list(user, *, school: School, status: str | None = None) -> QuerySet[Case]:
@@ -152,18 +147,6 @@ def case_page(case: Case) -> CasePage:
     )
 
 
-def case_chronology(page: CasePage, *, also_loaded: dict | None = None, only_actions_of=None) -> list[Entry]:
-    """The case's chronology, reusing the rows the page has read already (``also_loaded``: those
-    the referral sections read, for the same viewer)."""
-    return chronology(
-        [page.case.pk],
-        only_actions_of=only_actions_of,
-        cases={page.case.pk: page.case},
-        loaded=page.loaded | (also_loaded or {}),
-        people=page.people,
-    )
-
-
 def corrections_of(case: Case, field_name: str) -> list[Correction]:
     return list(Correction.objects.filter(case=case, field=field_name).select_related("made_by").order_by("made_at", "id"))
 
@@ -194,48 +177,6 @@ def concerns_dealt_with(school, *, limit: int = 30) -> list[Concern]:
         .select_related("raised_by", "triaged_by", "case")
         .order_by("-triaged_at", "-id")[:limit]
     )
-
-
-def home_panels(user, school: School) -> dict:
-    """What the home page shows, by the roles held at ``school``."""
-    roles = roles_at(user, school.pk)
-    panels: dict = {"roles": roles}
-    if roles & {Role.DSL, Role.HEAD}:
-        panels["approvals"] = approvals_waiting_count(school)
-    if roles & SAFEGUARDING_LEADS:
-        open_cases = case_list(user, school=school, status=CaseStatus.OPEN)
-        panels["open_cases"] = list(open_cases[:HOME_LIST_LIMIT])
-        panels["open_case_count"] = open_cases.count()
-        panels["triage"] = list(triage_queue(school)[:HOME_LIST_LIMIT])
-        from referrals.selectors import reviews_due, steps_due, suggestions_waiting
-
-        panels["steps_due"] = steps_due(user, school)
-        suggestions = suggestions_waiting(user, school)
-        panels["suggestions"] = list(suggestions[:5])
-        panels["suggestion_count"] = suggestions.count()
-        panels["reviews_due"] = reviews_due(user, school)
-    elif Role.HEAD in roles:
-        cases = case_list(user, school=school)
-        panels["school_cases"] = list(cases[:HOME_LIST_LIMIT])
-        panels["school_case_count"] = cases.count()
-    if Role.PASTORAL in roles and not roles & READS_ALL_CASES:
-        from referrals.selectors import my_actions
-
-        mine = case_list(user, school=school, status=CaseStatus.OPEN)
-        panels["my_cases"] = list(mine[:HOME_LIST_LIMIT])
-        panels["my_case_count"] = mine.count()
-        panels["my_actions"] = [a for a in my_actions(user) if a.case.school_id == school.pk]
-    if Role.IT_ADMIN in roles:
-        from safeguard.selectors import staff_for_school, worker_status
-
-        panels["staff_count"] = staff_for_school(school).count()
-        panels["worker"] = worker_status()
-    return panels
-
-
-def pupil_page(pupil, visible_case_ids: list[int], *, only_actions_of=None) -> dict:
-    cases = list(Case.objects.filter(pk__in=visible_case_ids).order_by("-created_at"))
-    return {"pupil": pupil, "cases": cases, "chronology": chronology(visible_case_ids, only_actions_of=only_actions_of)}
 
 
 # --- Pupils (for the school's DSLs) ------------------------------------------------------------------

@@ -1,14 +1,12 @@
 from django.urls import path
 
-from cases.views import attachments, cases, chronology, concerns, disclosures, pupils
+from cases.views import attachments, cases, concerns, disclosures, pupils
 
 urlpatterns = [
     path("", cases.case_list, name="case_list"),
     path("new/", disclosures.disclosure_new, name="disclosure_new"),
     path("new/draft/", disclosures.disclosure_draft, name="disclosure_draft"),
     path("new/draft/discard/", disclosures.disclosure_draft_discard, name="disclosure_draft_discard"),
-    path("<int:pk>/", cases.case_detail, name="case_detail"),
-    path("<int:pk>/access-log/", cases.case_access_log, name="case_access_log"),
     path("<int:pk>/facts/", disclosures.case_facts_edit, name="case_facts_edit"),
     path("<int:pk>/correct/<str:field>/", disclosures.case_correct, name="case_correct"),
     path("<int:pk>/decision/", disclosures.case_decide, name="case_decide"),
@@ -27,7 +25,6 @@ pupil_urlpatterns = [
     path("import/<int:pk>/", pupils.pupil_import_detail, name="pupil_import_detail"),
     path("search/", pupils.pupil_search, name="pupil_search"),
     path("<int:pk>/edit/", pupils.pupil_edit, name="pupil_edit"),
-    path("<int:pk>/", chronology.pupil_detail, name="pupil_detail"),
 ]
 
 concern_urlpatterns = [

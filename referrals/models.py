@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 
 from cases.models import Case, Pupil
+from referrals.steps import CHOICES as STEP_STATE_CHOICES
+from referrals.steps import OPEN_STATES, REFERENCE_MAX, StepState
 from safeguard.models import School
 
 
@@ -48,16 +50,6 @@ class SchoolRoute(models.Model):
         return f"{self.route.code} at {self.school}"
 
 
-class StepState(models.TextChoices):
-    SUGGESTED = "suggested", "Suggested"
-    TODO = "todo", "To do"
-    MADE = "made", "Made"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    OUTCOME_RECORDED = "outcome_recorded", "Outcome recorded"
-    CLOSED = "closed", "Closed"
-    NOT_NEEDED = "not_needed", "Not needed"
-
-
 class MadeHow(models.TextChoices):
     PHONE_999 = "phone_999", "Phone: 999 (a child in immediate danger)"
     PHONE_101 = "phone_101", "Phone: 101"
@@ -75,18 +67,12 @@ class StepOrigin(models.TextChoices):
     ADDED = "added", "Added by a DSL"
 
 
-OPEN_STEP_STATES = (StepState.SUGGESTED, StepState.TODO, StepState.MADE, StepState.ACKNOWLEDGED, StepState.OUTCOME_RECORDED)
-DONE_STEP_STATES = (StepState.CLOSED, StepState.NOT_NEEDED)
-
-REFERENCE_MAX = 100
-
-
 class Step(models.Model):
     """One referral step on a case: who owns it, when it is due, and how it went."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="steps")
     route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(max_length=20, choices=StepState.choices, default=StepState.SUGGESTED)
+    state = models.CharField(max_length=20, choices=STEP_STATE_CHOICES, default=StepState.SUGGESTED)
     origin = models.CharField(max_length=20, choices=StepOrigin.choices, default=StepOrigin.SUGGESTED)
     #: Why it was suggested, in words ("suggested because an adult contacted the child online").
     reason = models.TextField(blank=True)
@@ -128,7 +114,7 @@ class Step(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in OPEN_STEP_STATES
+        return self.state in OPEN_STATES
 
     @property
     def title(self) -> str:
@@ -142,8 +128,8 @@ class StepEvent(models.Model):
 
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="events")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
-    from_state = models.CharField(max_length=20, choices=StepState.choices, blank=True)
-    to_state = models.CharField(max_length=20, choices=StepState.choices)
+    from_state = models.CharField(max_length=20, choices=STEP_STATE_CHOICES, blank=True)
+    to_state = models.CharField(max_length=20, choices=STEP_STATE_CHOICES)
     summary = models.CharField(max_length=300)
     detail = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)

@@ -8,19 +8,23 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from cases.access import cases_visible_to
+from cases.chronology import attach_people
 from cases.models import Case, CaseStatus
+from referrals.chronology import REFERRAL_SOURCES
 from referrals.models import (
-    OPEN_STEP_STATES,
+    OPEN_STATES,
     Action,
     ActionStatus,
     ChildVoice,
     ParentContact,
+    Reminder,
+    ReminderStatus,
     Route,
     SchoolRoute,
     Step,
     StepState,
 )
-from safeguard.permissions import cases_visible_to
 
 
 @dataclass
@@ -38,8 +42,6 @@ class CaseReferrals:
 def case_referrals(case: Case, *, user=None, own_actions_only: bool = False, people: dict | None = None) -> CaseReferrals:
     """The case page's referral sections: steps, actions (a pastoral teacher's own only), the
     child's voice and contact with parents. ``people``: staff already read for the page."""
-    from cases.chronology import attach_people
-    from referrals.chronology import REFERRAL_SOURCES
 
     ids = [case.pk]
     people = people if people is not None else {}
@@ -86,9 +88,7 @@ def steps_due(user, school, *, today: date | None = None, limit: int = HOME_STEP
     the most overdue first, at most ``limit`` of them, with how many there are in all."""
     today = today or timezone.localdate()
     visible = cases_visible_to(user).filter(school=school, status=CaseStatus.OPEN)
-    base = Step.objects.filter(case__in=visible, state__in=OPEN_STEP_STATES, due_date__lte=today).exclude(
-        state=StepState.SUGGESTED
-    )
+    base = Step.objects.filter(case__in=visible, state__in=OPEN_STATES, due_date__lte=today).exclude(state=StepState.SUGGESTED)
     counts = base.aggregate(overdue=Count("pk", filter=Q(due_date__lt=today)), today=Count("pk", filter=Q(due_date=today)))
     rows = list(base.select_related("route", "case", "owner").order_by("due_date", "case_id", "position")[:limit])
     return {
@@ -110,12 +110,21 @@ def suggestions_waiting(user, school) -> QuerySet[Step]:
     )
 
 
-def my_actions(user, *, include_done: bool = False) -> list[Action]:
-    """A person's own actions, on cases they may still see."""
-    qs = Action.objects.filter(owner=user, case__in=cases_visible_to(user)).select_related("case").order_by("due_date", "id")
+#: The most actions the home page lists for one person.
+MY_ACTIONS_LIMIT = 200
+
+
+def my_actions(user, *, school, include_done: bool = False) -> list[Action]:
+    """A person's own actions at ``school``, on cases they may still see. The school is chosen in
+    the query, before the limit: someone with roles at several schools sees all of this one's."""
+    qs = (
+        Action.objects.filter(owner=user, case__in=cases_visible_to(user).filter(school=school))
+        .select_related("case")
+        .order_by("due_date", "id")
+    )
     if not include_done:
         qs = qs.filter(status=ActionStatus.OPEN)
-    actions = list(qs[:200])
+    actions = list(qs[:MY_ACTIONS_LIMIT])
     today = timezone.localdate()
     for action in actions:
         action.overdue = action.due_date < today
@@ -133,7 +142,6 @@ def reviews_due(user, school, *, today: date | None = None) -> list[Case]:
 
 def failed_reminders(school, *, limit: int = 50) -> list:
     """Reminders whose email could not be delivered, with the mail server's reason."""
-    from referrals.models import Reminder, ReminderStatus
 
     return list(
         Reminder.objects.filter(school=school, status=ReminderStatus.FAILED)
@@ -144,8 +152,6 @@ def failed_reminders(school, *, limit: int = 50) -> list:
 
 def reminder_counts(school) -> dict[str, int]:
     from django.db.models import Count
-
-    from referrals.models import Reminder, ReminderStatus
 
     counts = dict.fromkeys(ReminderStatus.values, 0)
     counts.update(

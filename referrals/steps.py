@@ -9,16 +9,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
-SUGGESTED, TODO, MADE, ACKNOWLEDGED, OUTCOME_RECORDED, CLOSED, NOT_NEEDED = (
-    "suggested",
-    "todo",
-    "made",
-    "acknowledged",
-    "outcome_recorded",
-    "closed",
-    "not_needed",
-)
+
+class StepState(StrEnum):
+    """A referral step's state: the one definition (the model's choices are built from it)."""
+
+    SUGGESTED = "suggested"
+    TODO = "todo"
+    MADE = "made"
+    ACKNOWLEDGED = "acknowledged"
+    OUTCOME_RECORDED = "outcome_recorded"
+    CLOSED = "closed"
+    NOT_NEEDED = "not_needed"
+
+
+SUGGESTED, TODO, MADE, ACKNOWLEDGED, OUTCOME_RECORDED, CLOSED, NOT_NEEDED = StepState
+
+#: As a page shows a state ("To do"); STATE_WORDS is the same in the middle of a sentence.
+STATE_LABELS = {
+    SUGGESTED: "Suggested",
+    TODO: "To do",
+    MADE: "Made",
+    ACKNOWLEDGED: "Acknowledged",
+    OUTCOME_RECORDED: "Outcome recorded",
+    CLOSED: "Closed",
+    NOT_NEEDED: "Not needed",
+}
+STATE_WORDS = {state: label.lower() for state, label in STATE_LABELS.items()}
+CHOICES = [(state.value, STATE_LABELS[state]) for state in StepState]
+
+#: Steps still asking for something, and steps finished with.
+OPEN_STATES = (SUGGESTED, TODO, MADE, ACKNOWLEDGED, OUTCOME_RECORDED)
+DONE_STATES = (CLOSED, NOT_NEEDED)
+
+#: The longest reference (a crime reference, a report number) a step keeps.
+REFERENCE_MAX = 100
 
 ALLOWED: dict[str, frozenset[str]] = {
     SUGGESTED: frozenset({TODO, NOT_NEEDED}),
@@ -30,16 +56,6 @@ ALLOWED: dict[str, frozenset[str]] = {
     NOT_NEEDED: frozenset({TODO}),
 }
 
-STATE_WORDS = {
-    SUGGESTED: "suggested",
-    TODO: "to do",
-    MADE: "made",
-    ACKNOWLEDGED: "acknowledged",
-    OUTCOME_RECORDED: "outcome recorded",
-    CLOSED: "closed",
-    NOT_NEEDED: "not needed",
-}
-
 #: What must happen before each target state, said the way a DSL would want to hear it.
 _FIRST = {
     TODO: "Accept the suggestion (or reinstate it) before working on it.",
@@ -49,8 +65,6 @@ _FIRST = {
     CLOSED: "Record the outcome before closing this step.",
     NOT_NEEDED: "A step that has been made cannot be marked not needed: record its outcome and close it instead.",
 }
-
-REFERENCE_MAX = 100
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.access import get_case_for_user
 from cases.models import CaseStatus
 from cases.views.common import lead_school, render_case_page
 from referrals import forms as ref_forms
 from referrals import selectors, services
 from referrals.models import Action, Route, Step, StepState
+from referrals.routes import RouteCode
 from referrals.services.steps import due_date_for
 from referrals.steps import next_states
 from safeguard.forms import add_service_errors
-from safeguard.permissions import get_case_for_user, roles_at
+from safeguard.permissions import roles_at
 from safeguard.roles import SAFEGUARDING_LEADS, CaseAction, Role
 
 OWNER_ROLES = SAFEGUARDING_LEADS | {Role.PASTORAL}
@@ -31,7 +33,7 @@ def _step(case, step_id) -> Step:
 
 def _step_forms(case, step, bound=None, bound_name: str = "") -> dict:
     school_id = case.school_id
-    platform = step.route.code == "R1"
+    platform = step.route.code == RouteCode.PLATFORM
     required = case.outcome == "required"
     builders = {
         "accept": lambda data: ref_forms.StepAcceptForm(
@@ -107,7 +109,7 @@ def _step_page(request, case, step, *, bound=None, bound_name: str = "", status:
 def step_act(request, pk: int, step_id: int, act: str):
     case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
     step = _step(case, step_id)
-    platform = step.route.code == "R1"
+    platform = step.route.code == RouteCode.PLATFORM
     user = request.user
     try:
         if act in ("accept", "reinstate"):
@@ -237,7 +239,7 @@ def action_add(request, pk: int):
     form = ref_forms.ActionForm(request.POST or None, school_id=case.school_id, owner_roles=OWNER_ROLES)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        step = Step.objects.filter(case=case, route__code="R6").order_by("id").first()
+        step = Step.objects.filter(case=case, route__code=RouteCode.SCHOOL).order_by("id").first()
         try:
             services.action_create(
                 actor=request.user, case=case, owner=d["owner"], title=d["title"], due_date=d["due_date"], step=step

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "safeguard",
     "cases",
     "referrals",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +99,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "safeguard.urls"
+ROOT_URLCONF = "desk.urls"
 WSGI_APPLICATION = "safeguard.wsgi.application"
 
 TEMPLATES = [

@@ -22,7 +22,7 @@ def heartbeat(self) -> None:
 def verify_audit_chain() -> None:
     """Nightly (Celery beat, 02:15 UK time): check every audit chain; alert on a break; email each
     school's head teachers the result and their school's chain head."""
-    from safeguard.reports.services import audit_chain_check
+    from safeguard.audit_checks import audit_chain_check
 
     check = audit_chain_check(alert=True, digest=True)
     if check.ok:

@@ -1,13 +1,13 @@
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+"""The core's pages: logging in, the account's second factor, notifications, staff and approvals.
+Mounted by the root URLconf (``desk.urls``), which also mounts every other app's pages."""
 
-from cases.urls import concern_urlpatterns, pupil_urlpatterns
-from referrals.urls import case_urlpatterns as referral_case_urlpatterns
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
 from safeguard.views import account
 from safeguard.views import core as views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -32,11 +32,4 @@ urlpatterns = [
     path("staff/<int:user_id>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
     path("staff/<int:user_id>/send-link/", views.staff_send_link, name="staff_send_link"),
     path("staff/<int:user_id>/reset-second-factor/", views.staff_reset_second_factor, name="staff_reset_second_factor"),
-    path("cases/", include("cases.urls")),
-    path("cases/<int:pk>/", include(referral_case_urlpatterns)),
-    path("pupils/", include(pupil_urlpatterns)),
-    path("concerns/", include(concern_urlpatterns)),
-    path("reports/", include("safeguard.reports.urls")),
-    path("settings/school/", views.school_settings, name="school_settings"),
-    path("referrals/", include("referrals.urls")),
 ]

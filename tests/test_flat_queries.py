@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from cases.access import VIEW_CASE_PERMISSION, cases_visible_to
 from cases.models import (
     Assessment,
     Attachment,
@@ -54,7 +55,6 @@ from referrals.models import (
 from referrals.services import action_create
 from safeguard.audit import audit_record
 from safeguard.models import Notification, StaffRole, User
-from safeguard.permissions import VIEW_CASE_PERMISSION, cases_visible_to
 from tests.factories import PupilFactory, UserFactory, make_case
 
 SMALL = 5

@@ -6,9 +6,9 @@ from django.db import transaction
 
 from cases import criteria
 from cases.facts import facts_for_case
-from cases.models import Assessment, Case, CaseStatus
+from cases.models import Assessment, AssessmentTrigger, Case, CaseStatus
+from cases.signals import case_assessed
 from safeguard.audit import audit_record
-from safeguard.roles import SAFEGUARDING_LEADS
 
 
 @transaction.atomic
@@ -16,7 +16,8 @@ def case_reassess(*, case: Case, trigger: str, actor=None) -> Assessment:
     """Run the criteria on the case's current facts and keep the result with its rule-set version.
 
     A case that becomes *police referral required* alerts the school's DSLs at once and gets a
-    police step due the same day (DOMAIN.md, "Rules of the assessment").
+    police step due the same day (DOMAIN.md, "Rules of the assessment"): ``case_assessed`` says
+    so to the referrals app, which does both inside this transaction.
     """
     previous = case.current_assessment
     facts = facts_for_case(case)
@@ -44,29 +45,17 @@ def case_reassess(*, case: Case, trigger: str, actor=None) -> Assessment:
     became_required = result.outcome == criteria.Outcome.REQUIRED and (
         previous is None or previous.outcome != criteria.Outcome.REQUIRED
     )
-    if became_required:
-        _alert_required(case)
-    # Referral steps follow the assessment: routes suggested from the facts, and a police step
-    # due the same day when the case has just become required.
-    from referrals.services import steps_after_assessment
-
-    steps_after_assessment(case=case, assessment=assessment, became_required=became_required, actor=actor)
+    # Referral steps follow the assessment (routes suggested from the facts, a police step and an
+    # alert when it has just become required): the referrals app does that, in this transaction.
+    case_assessed.send(
+        sender=Case, case=case, assessment=assessment, previous=previous, became_required=became_required, actor=actor
+    )
     return assessment
-
-
-def _alert_required(case: Case) -> None:
-    """In-app at once, and by email (after quiet hours, if it is night) to every DSL of the school."""
-    from referrals.services.reminders import alert_police_required
-    from safeguard.selectors import users_with_role
-
-    alert_police_required(case=case, recipients=users_with_role(case.school_id, SAFEGUARDING_LEADS))
 
 
 @transaction.atomic
 def pupil_cases_reassess(*, pupil, actor) -> list[Assessment]:
     """A pupil's date of birth or vulnerability flags changed: re-assess their open cases."""
-    from cases.models import AssessmentTrigger
-
     cases = (
         Case.objects.filter(children__pupil=pupil, children__removed_at__isnull=True, status=CaseStatus.OPEN)
         .select_related("school", "current_assessment")

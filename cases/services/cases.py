@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from cases.access import VIEW_CASE_PERMISSION
 from cases.models import Case, CaseAssignment
 from safeguard.audit import audit_record
 from safeguard.models import School, User
-from safeguard.permissions import VIEW_CASE_PERMISSION, roles_at
+from safeguard.permissions import roles_at
 from safeguard.roles import Role
 
 

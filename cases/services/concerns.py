@@ -12,6 +12,8 @@ from safeguard.audit import audit_record
 from safeguard.models import School, User
 from safeguard.permissions import roles_at
 from safeguard.roles import SAFEGUARDING_LEADS, can_raise_concern
+from safeguard.selectors import users_with_role
+from safeguard.services import notification_create
 
 
 @transaction.atomic
@@ -39,9 +41,6 @@ def concern_raise(*, actor: User, school: School, children: str, what_happened: 
         what_happened=what_happened,
     )
     audit_record(actor=actor, action="cases.concern.raised", obj=concern, school=school)
-    from safeguard.selectors import users_with_role
-    from safeguard.services import notification_create
-
     notification_create(
         recipients=users_with_role(school.pk, SAFEGUARDING_LEADS),
         school=school,

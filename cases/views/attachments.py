@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
+from cases.access import get_case_for_user
 from cases.attachments import IMAGERY_REFUSAL
 from cases.models import Attachment
 from cases.services.attachments import (
@@ -21,7 +22,6 @@ from cases.services.attachments import (
 )
 from cases.views.common import render_case_page
 from safeguard.forms import add_service_errors
-from safeguard.permissions import get_case_for_user
 from safeguard.roles import CaseAction
 
 

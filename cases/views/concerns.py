@@ -8,12 +8,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services
+from cases.access import get_concern_for_user
 from cases.forms import ConcernForm, NoFurtherActionForm
 from cases.models import ConcernStatus
 from cases.services.cases import concern_record_view
 from cases.views.common import lead_school
 from safeguard.forms import add_service_errors
-from safeguard.permissions import get_concern_for_user, roles_at
+from safeguard.permissions import roles_at
 from safeguard.roles import can_raise_concern
 from safeguard.selectors import current_school
 

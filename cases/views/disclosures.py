@@ -11,11 +11,11 @@ from django.views.decorators.http import require_POST
 
 from cases import forms as case_forms
 from cases import selectors, services
+from cases.access import get_case_for_user
 from cases.models import CaseChild, Concern, ConcernStatus, DisclosureDraft, OtherChild
 from cases.services.disclosures import NARRATIVE_LABELS
 from cases.views.common import lead_school, render_case_page
 from safeguard.forms import add_service_errors
-from safeguard.permissions import get_case_for_user
 from safeguard.roles import CaseAction
 
 

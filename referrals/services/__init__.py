@@ -5,7 +5,6 @@ from referrals.services.closure import case_close, case_reopen, case_review
 from referrals.services.people import child_voice_record, parent_contact_record
 from referrals.services.routes import school_route_update
 from referrals.services.steps import (
-    platform_reports_check,
     step_accept,
     step_acknowledge,
     step_add,
@@ -16,8 +15,8 @@ from referrals.services.steps import (
     step_record_outcome,
     step_reinstate,
     step_update,
-    steps_after_assessment,
 )
+from referrals.services.suggestions import platform_reports_check, steps_after_assessment
 
 __all__ = [
     "action_cancel",

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseReview, CaseStatus, CaseStatusChange
-from referrals.models import OPEN_STEP_STATES, Action, ActionStatus, Step
+from referrals.models import OPEN_STATES, Action, ActionStatus, Step
 from safeguard.audit import audit_record
 from safeguard.models import User
 
@@ -21,9 +21,7 @@ def case_close(*, actor: User, case: Case, summary: str) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status == CaseStatus.CLOSED:
         raise ValidationError("This case is already closed.")
-    open_steps = list(
-        Step.objects.filter(case=case, state__in=OPEN_STEP_STATES).select_related("route").order_by("position", "id")
-    )
+    open_steps = list(Step.objects.filter(case=case, state__in=OPEN_STATES).select_related("route").order_by("position", "id"))
     open_actions = Action.objects.filter(case=case, status=ActionStatus.OPEN).count()
     problems = []
     if open_steps:

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from cases.models import Case, CaseChild, Pupil
 from referrals.models import ChildVoice, MadeHow, ParentContact, Step, StepState
+from referrals.routes import RouteCode
+from referrals.services.steps import step_accept, step_mark_made, step_not_needed
 from safeguard.audit import audit_record
 from safeguard.models import User
 
@@ -107,10 +109,10 @@ def parent_contact_record(
 
 
 def _advance_p1(*, actor: User, case: Case, contact: ParentContact) -> None:
-    from referrals.services.steps import step_accept, step_mark_made, step_not_needed
-
     step = (
-        Step.objects.filter(case=case, route__code="P1", state__in=[StepState.SUGGESTED, StepState.TODO]).order_by("id").first()
+        Step.objects.filter(case=case, route__code=RouteCode.PARENTS, state__in=[StepState.SUGGESTED, StepState.TODO])
+        .order_by("id")
+        .first()
     )
     if step is None:
         return

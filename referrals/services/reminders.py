@@ -31,9 +31,11 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from cases.access import VIEW_CASE_PERMISSION, allowed_actions
+from cases.criteria import Outcome
 from cases.models import Case, CaseStatus, CaseUserObjectPermission, Concern, ConcernStatus
 from referrals.models import (
-    OPEN_STEP_STATES,
+    OPEN_STATES,
     Action,
     ActionStatus,
     Reminder,
@@ -44,8 +46,8 @@ from referrals.models import (
 )
 from referrals.reminder_text import compose
 from referrals.reminder_time import SchoolHours, deliver_at, end_of_school_day, local, local_today, morning
+from referrals.routes import RouteCode
 from safeguard.models import MemberSettings, Notification, School, StaffRole
-from safeguard.permissions import VIEW_CASE_PERMISSION, allowed_actions
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, CaseAction
 from safeguard.workdays import add_working_days, working_days_between
 
@@ -137,7 +139,7 @@ def _plan_school(plan: _Plan) -> None:
             escalated = working_days_between(due, today) >= hours.escalation_days
             for recipient in sorted({owner_id, *(leads if escalated else [])} - {None}):
                 plan.add(ReminderKind.STEP_OVERDUE, recipient, subject, today, start, **refs)
-        if code == "R7" and outcome == "required":
+        if code == RouteCode.POLICE and outcome == Outcome.REQUIRED:
             for recipient in leads:
                 plan.add(ReminderKind.POLICE_NOT_MADE, recipient, subject, today, end_of_school_day(today, hours), **refs)
 
@@ -161,7 +163,11 @@ def _plan_school(plan: _Plan) -> None:
     # Platform reports unresolved after the school's set hours (48 by default).
     cutoff = plan.now - timedelta(hours=school.platform_check_hours)
     reports = Step.objects.filter(
-        open_cases, route__code="R1", state__in=[StepState.MADE, StepState.ACKNOWLEDGED], made_at__lte=cutoff, owner__isnull=False
+        open_cases,
+        route__code=RouteCode.PLATFORM,
+        state__in=[StepState.MADE, StepState.ACKNOWLEDGED],
+        made_at__lte=cutoff,
+        owner__isnull=False,
     ).values_list("id", "case_id", "owner_id", "made_at")
     for step_id, case_id, owner_id, made_at in reports.iterator(chunk_size=2000):
         due_at = made_at + timedelta(hours=school.platform_check_hours)
@@ -194,11 +200,11 @@ def _plan_school(plan: _Plan) -> None:
 def digest_counts(school: School, today: date) -> dict[str, int]:
     """What is due and overdue at a school, as numbers only (the digest's content)."""
     open_cases = Q(case__school=school, case__status=CaseStatus.OPEN)
-    steps = Step.objects.filter(open_cases, state__in=OPEN_STEP_STATES).aggregate(
+    steps = Step.objects.filter(open_cases, state__in=OPEN_STATES).aggregate(
         overdue=Count("id", filter=Q(state=StepState.TODO, due_date__lt=today)),
         due_today=Count("id", filter=Q(state=StepState.TODO, due_date=today)),
         suggested=Count("id", filter=Q(state=StepState.SUGGESTED)),
-        police_not_made=Count("id", filter=Q(state=StepState.TODO, route__code="R7", case__outcome="required")),
+        police_not_made=Count("id", filter=Q(state=StepState.TODO, route__code=RouteCode.POLICE, case__outcome=Outcome.REQUIRED)),
     )
     return {
         **steps,

@@ -5,7 +5,7 @@ Each service is keyword-only, atomic, and writes its audit event in the same tra
 
 from safeguard.services.approvals import approval_approve, approval_decline
 from safeguard.services.notifications import alert_staff, notification_create, notification_mark_read
-from safeguard.services.school import digest_preferences_update, school_settings_update
+from safeguard.services.school import digest_preferences_update
 from safeguard.services.staff import (
     IN_USE_ELSEWHERE,
     LAST_DSL,
@@ -35,7 +35,6 @@ __all__ = [
     "notification_create",
     "notification_mark_read",
     "require_administers_person",
-    "school_settings_update",
     "send_first_password_link",
     "staff_create",
     "staff_deactivate",

@@ -1,4 +1,5 @@
-"""The school's safeguarding settings, changed by its Designated Safeguarding Lead."""
+"""Who gets the morning digest, chosen by the school's Designated Safeguarding Lead (the school's
+other settings are changed by ``desk.services.school_settings_update``, which re-assesses cases)."""
 
 from __future__ import annotations
 
@@ -9,30 +10,6 @@ from safeguard.audit import audit_record
 from safeguard.models import MemberSettings, School, StaffRole, User
 from safeguard.permissions import roles_at
 from safeguard.roles import SAFEGUARDING_LEADS, can_change_school_settings
-
-
-@transaction.atomic
-def school_settings_update(*, actor: User, school: School, changes: dict) -> list[str]:
-    """The DSL changes the school's safeguarding settings. A new threshold for "a high number of
-    children" (criterion C7) re-assesses every open case, since their verdict may change."""
-    if not can_change_school_settings(roles_at(actor, school.pk)):
-        raise ValidationError("Only the school's Designated Safeguarding Lead can change its settings.")
-    school = School.objects.select_for_update().get(pk=school.pk)
-    changed = [name for name, value in changes.items() if getattr(school, name) != value]
-    if not changed:
-        return []
-    for name in changed:
-        setattr(school, name, changes[name])
-    school.full_clean()
-    school.save(update_fields=changed)
-    audit_record(actor=actor, action="safeguard.school.settings_changed", obj=school, school=school, extra={"fields": changed})
-    if "high_number_threshold" in changed:
-        from cases.models import AssessmentTrigger, Case, CaseStatus
-        from cases.services import case_reassess
-
-        for case in Case.objects.filter(school=school, status=CaseStatus.OPEN).select_related("school", "current_assessment"):
-            case_reassess(case=case, trigger=AssessmentTrigger.SETTING_CHANGED, actor=actor)
-    return changed
 
 
 @transaction.atomic

@@ -46,19 +46,6 @@ def school_switch(request):
     return redirect(safe_next(request))
 
 
-@require_GET
-def home(request):
-    """One home page whose panels follow the roles the user holds at the current school.
-
-    Without a verified second factor, only raising a concern is offered (as in CPOMS)."""
-    from cases.selectors import home_panels
-
-    school = selectors.current_school(request)
-    verified = request.user.is_verified()
-    panels = home_panels(request.user, school) if school and verified else {}
-    return render(request, "safeguard/home.html", {"school": school, "panels": panels, "verified": verified})
-
-
 # --- Staff administration (IT administrator) -------------------------------------------------
 
 
@@ -256,39 +243,6 @@ def approval_decide(request, approval_id: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("approval_list")
-
-
-# --- School settings (DSL) -----------------------------------------------------------------------
-
-
-def school_settings(request):
-    from referrals.selectors import failed_reminders, reminder_counts
-    from safeguard.forms import DigestForm, SchoolSettingsForm
-    from safeguard.models import MemberSettings
-    from safeguard.roles import SAFEGUARDING_LEADS, can_change_school_settings
-
-    school = selectors.current_school(request)
-    if school is None or not can_change_school_settings(roles_at(request.user, school.pk)):
-        raise PermissionDenied("Only the school's Designated Safeguarding Lead can change its settings.")
-    leads = selectors.users_with_role(school.pk, SAFEGUARDING_LEADS).order_by("full_name")
-    off = set(MemberSettings.objects.filter(school=school, digest=False).values_list("user_id", flat=True))
-    data = request.POST or None
-    form = SchoolSettingsForm(data, instance=school)
-    digest = DigestForm(data, people=leads, chosen={p.pk for p in leads} - off, prefix="digest")
-    if request.method == "POST" and form.is_valid() and digest.is_valid():
-        try:
-            changed = services.school_settings_update(actor=request.user, school=school, changes=form.cleaned_data)
-            services.digest_preferences_update(actor=request.user, school=school, choices=digest.choices())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Settings saved." if changed else "Settings saved (the school's timings were unchanged).")
-            return redirect("school_settings")
-    return render(
-        request,
-        "safeguard/school_settings.html",
-        {"school": school, "form": form, "digest": digest, "failed": failed_reminders(school), "counts": reminder_counts(school)},
-    )
 
 
 # --- Notifications -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from cases import services
 from cases.criteria import RULESET_VERSION
 from cases.models import Assessment, FactChange
 from safeguard.models import Notification
-from safeguard.services import school_settings_update
+from desk.services import school_settings_update
 from tests.factories import PupilFactory, disclosure_input, make_case
 
 

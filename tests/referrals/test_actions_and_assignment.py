@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services as case_services
+from cases.access import cases_visible_to
 from referrals import services
 from referrals.models import Action
-from safeguard.permissions import cases_visible_to
 
 
 def test_giving_an_action_assigns_the_teacher_to_the_case(quiet_case, dsl, pastoral_unassigned, login):

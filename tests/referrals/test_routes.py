@@ -38,7 +38,7 @@ def test_a_nude_image_online_suggests_report_remove_iwf_and_police():
 
 
 def test_report_remove_explains_its_age_check_for_a_younger_child():
-    facts = RouteFacts(platforms=("Snapchat",), imagery="some", imagery_kinds=frozenset({"nude_u18"}), youngest_harmed_age=12)
+    facts = RouteFacts(platforms=("Snapchat",), imagery="some", imagery_kinds=frozenset({"nude_u18"}), harmed_under_13=True)
     assert "checks age from 13" in reasons(facts)["R3"]
 
 
@@ -85,7 +85,7 @@ def test_a_member_of_staff_involved_points_to_the_lado():
 
 
 def test_the_issue_scenario_adult_stranger_asks_a_14_year_old_for_images_on_a_platform():
-    facts = RouteFacts(platforms=("Instagram",), imagery="none", adult_involvement="stranger", youngest_harmed_age=14)
+    facts = RouteFacts(platforms=("Instagram",), imagery="none", adult_involvement="stranger", harmed_under_13=False)
     assert codes(facts) == ["R7", "R5", "R1", "R6", "P1"]
     assert reasons(facts)["R5"] == "Suggested because an adult stranger contacted the child online: report adult contact to CEOP."
     assert reasons(facts)["R7"] == "Suggested because an adult stranger is involved."

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from safeguard.reports.periods import Period
+from desk.reports.periods import Period
 from tests.factories import PupilFactory, make_case
 
 Q1 = Period(date(2025, 1, 1), date(2025, 3, 31))

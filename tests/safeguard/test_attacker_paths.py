@@ -15,8 +15,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from desk.reports.csv import safe_text
 from safeguard.models import AuditEvent, StaffApproval, StaffRole, User
-from safeguard.reports.csv import safe_text
 from safeguard.second_factor import has_second_factor
 from tests.factories import staff
 

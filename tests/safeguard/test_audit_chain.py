@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguard.audit import GENESIS_HASH, audit_record, event_hash, verify_chain, verify_log
+from safeguard.audit_checks import CHAIN_ALERT_TITLE, audit_chain_check
 from safeguard.models import AuditEvent, AuditVerification, Notification
-from safeguard.reports.services import CHAIN_ALERT_TITLE, audit_chain_check
 
 EVENT_TRIGGERS = importlib.import_module("safeguard.migrations.0002_audit_append_only").STATEMENTS
 KEYED_CHAINS = importlib.import_module("safeguard.migrations.0007_audit_keyed_chains")

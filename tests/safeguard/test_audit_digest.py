@@ -87,7 +87,7 @@ def test_a_failed_check_is_in_the_digest(case, personas, mailoutbox, django_capt
 def test_a_mail_failure_is_logged_without_content_and_does_not_fail_the_check(
     case, personas, other_head, other_case, mailoutbox, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
-    from safeguard.reports import services
+    from safeguard import audit_checks as services
 
     real = services.send_mail
 
@@ -97,7 +97,7 @@ def test_a_mail_failure_is_logged_without_content_and_does_not_fail_the_check(
         return real(subject, body, sender, to)
 
     monkeypatch.setattr(services, "send_mail", refuse_hillside)
-    with caplog.at_level(logging.WARNING, logger="safeguard.reports.services"):
+    with caplog.at_level(logging.WARNING, logger="safeguard.audit_checks"):
         check = _nightly(django_capture_on_commit_callbacks)
     assert check.ok and AuditVerification.objects.filter(pk=check.pk).exists()
     assert set(_digests(mailoutbox)) == {other_head.email}  # the others still go

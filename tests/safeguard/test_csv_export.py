@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from desk.reports import charts
+from desk.reports.csv import BOM, csv_cell, rows_to_csv, safe_text
 from safeguard.models import AuditEvent
-from safeguard.reports import charts
-from safeguard.reports.csv import BOM, csv_cell, rows_to_csv, safe_text
 from tests.safeguard.conftest import MAY, PUPIL_NAMES, Q1, REPORT_DAY, SUMMARIES
 from tests.safeguard.test_reports import url
 
@@ -134,7 +134,7 @@ def test_access_export_holds_no_case_content(may_access, head, login):
 
 
 def test_every_table_exports(may_access, dsl, login):
-    from safeguard.reports.tables import TABLES
+    from desk.reports.tables import TABLES
 
     client = login(dsl)
     for name in TABLES:

@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
+from cases.access import cases_visible_to, get_case_for_user
 from cases.services import case_assign, case_unassign
 from safeguard.models import AuditEvent, StaffRole
-from safeguard.permissions import cases_visible_to, get_case_for_user
 from safeguard.roles import CaseAction, Role, case_actions
 from tests.factories import make_case, staff
 

@@ -11,9 +11,9 @@ import time_machine
 from django.urls import reverse
 
 from cases.models import Case
+from desk.reports import selectors, tables
+from desk.reports.periods import Period
 from safeguard.models import AuditEvent
-from safeguard.reports import selectors, tables
-from safeguard.reports.periods import Period
 from tests.safeguard.conftest import MAY, Q1, REPORT_DAY, at
 
 TODAY = date(2025, 4, 1)

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cases.models import Case, CaseAssignment, Pupil
-from safeguard.demo import ACCOUNTS, birth_range_for_year_group
+from desk.demo.people import ACCOUNTS, birth_range_for_year_group
 from safeguard.models import School, User
 
 

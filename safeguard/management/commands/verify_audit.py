@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_record: bool, alert: bool, **options):
         from safeguard.audit import verify_log
-        from safeguard.reports.services import audit_chain_record
+        from safeguard.audit_checks import audit_chain_record
 
         report = verify_log()
         if not no_record:

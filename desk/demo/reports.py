@@ -12,8 +12,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from cases import services
+from cases.models import Case, DecisionChoice
+from desk.reports.periods import LONDON
+from safeguard.audit import audit_record
 from safeguard.models import School, User
-from safeguard.reports.periods import LONDON
 
 
 def _at(day: date, hour: int, minute: int) -> datetime:
@@ -21,9 +24,6 @@ def _at(day: date, hour: int, minute: int) -> datetime:
 
 
 def seed_demo_report_history(*, school: School, users: dict[str, User], today: date) -> None:
-    from cases import services
-    from cases.models import Case, DecisionChoice
-    from safeguard.audit import audit_record
 
     cases = list(Case.objects.filter(school=school).select_related("disclosure").order_by("created_at", "pk"))
     if not cases:

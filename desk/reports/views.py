@@ -17,10 +17,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from desk.reports import selectors, services, tables
+from desk.reports.periods import MAX_YEARS, Filters, parse_filters
 from safeguard.models import School
 from safeguard.permissions import user_roles
-from safeguard.reports import selectors, services, tables
-from safeguard.reports.periods import MAX_YEARS, Filters, parse_filters
 from safeguard.roles import can_view_reports
 from safeguard.selectors import current_school
 from safeguard.views.account import recent_authentication_required
@@ -62,7 +62,7 @@ def reports(request):
     }
     if filters.period is not None:
         context.update(tables.report_page(school, filters.period, timezone.localdate()))
-    return render(request, "safeguard/reports/reports.html", context)
+    return render(request, "desk/reports/reports.html", context)
 
 
 @require_GET
@@ -97,4 +97,4 @@ def governors_report(request):
         context.update({"period": filters.period, "summary": summary, "generated_at": timezone.now()})
         if summary["total"]:
             context["charts"] = tables.governors_charts(summary)
-    return render(request, "safeguard/reports/governors.html", context, status=status)
+    return render(request, "desk/reports/governors.html", context, status=status)

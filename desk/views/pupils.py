@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cases import selectors
 from cases.access import get_pupil_for_reader
 from cases.services.pupils import pupil_record_view
+from desk.selectors import pupil_page
 from safeguard.permissions import roles_at
 from safeguard.roles import READS_ALL_CASES
 
@@ -19,5 +19,5 @@ def pupil_detail(request, pk: int):
     pupil_record_view(actor=request.user, pupil=pupil, page="chronology")
     # Pastoral staff (who cannot read every case) see only their own actions in the chronology.
     own_only = not roles_at(request.user, pupil.school_id) & READS_ALL_CASES
-    page = selectors.pupil_page(pupil, visible, only_actions_of=request.user if own_only else None)
-    return render(request, "cases/pupil_detail.html", page)
+    page = pupil_page(pupil, visible, only_actions_of=request.user if own_only else None)
+    return render(request, "desk/pupil_detail.html", page)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safeguard.reports import views
+from desk.reports import views
 
 urlpatterns = [
     path("", views.reports, name="reports"),

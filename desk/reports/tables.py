@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Window
 
+from desk.reports import charts, labels, selectors
+from desk.reports.periods import LONDON, Period
 from safeguard.conf import bounded_ids
 from safeguard.models import School
-from safeguard.reports import charts, labels, selectors
-from safeguard.reports.periods import LONDON, Period
 
 REFERENCE_CHUNK = 500
 

@@ -29,7 +29,24 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases import criteria
-from safeguard.demo import birth_range_for_year_group
+from cases.access import VIEW_CASE_PERMISSION
+from cases.models import (
+    Assessment,
+    Case,
+    CaseAssignment,
+    CaseChild,
+    CasePlatform,
+    CaseStatusChange,
+    CaseUserObjectPermission,
+    Decision,
+    Disclosure,
+    Note,
+    Pupil,
+)
+from desk.demo.people import birth_range_for_year_group
+from referrals.models import Action, ChildVoice, ParentContact, Route, Step, StepEvent
+from safeguard.audit import ChainSealer
+from safeguard.models import AuditEvent, School, StaffRole, Trust, User
 
 LONDON = ZoneInfo("Europe/London")
 SCALE_TRUST = "Scale Trust (fictional)"
@@ -99,7 +116,6 @@ class ScaleBuilder:
     # --- People ------------------------------------------------------------------------------------
 
     def people(self):
-        from safeguard.models import School, StaffRole, Trust, User
 
         trust = Trust.objects.create(name=SCALE_TRUST)
         schools = School.objects.bulk_create(
@@ -133,7 +149,6 @@ class ScaleBuilder:
     # --- Pupils ------------------------------------------------------------------------------------
 
     def pupils(self):
-        from cases.models import Pupil
 
         per_school = max(self.spec.pupils // len(self.schools), 1)
         rows = []
@@ -187,8 +202,6 @@ class ScaleBuilder:
         )
 
     def cases(self):
-        from cases.models import Assessment, Case, CaseChild, CasePlatform, Decision, Disclosure
-        from safeguard.models import School
 
         rng, span = self.rng, timedelta(days=365 * self.spec.years)
         numbers: dict[tuple[int, int], int] = {}
@@ -351,17 +364,12 @@ class ScaleBuilder:
     # --- Steps, assignments, actions ---------------------------------------------------------------
 
     def steps(self):
-        from cases.models import CaseUserObjectPermission
-        from referrals.models import Action, Route, Step
-        from safeguard.permissions import VIEW_CASE_PERMISSION
 
         rng = self.rng
         routes = {route.code: route for route in Route.objects.all()}
         per_case = self.spec.steps / max(len(self.cases_built), 1)
         steps, actions, grants, assignments = [], [], [], []
         from django.contrib.auth.models import Permission
-
-        from cases.models import CaseAssignment
 
         view = Permission.objects.get(codename=VIEW_CASE_PERMISSION, content_type__app_label="cases")
         assigned: set[tuple[int, int]] = set()
@@ -448,8 +456,6 @@ class ScaleBuilder:
         """The rows the services write as a case is worked, so a case page and its chronology are as
         long as a real one: each step's history (suggested, accepted, made, acknowledged, closed),
         notes, the child's voice, contact with parents, and the closure of closed cases."""
-        from cases.models import CaseStatusChange, Note
-        from referrals.models import ChildVoice, ParentContact, StepEvent
 
         rng = self.rng
         plan_by_case = {case.pk: row for case, row in zip(self.cases_built, self.plan, strict=True)}
@@ -558,8 +564,6 @@ class ScaleBuilder:
 
     def audit(self):
         """Events in time order with valid keyed chains, one per school, as audit_record would have written them."""
-        from safeguard.audit import ChainSealer
-        from safeguard.models import AuditEvent
 
         rng, total = self.rng, self.spec.events
         cases = self.cases_built

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from safeguard.demo import ACCOUNTS, SCHOOLS, assert_not_production
+from desk.demo.people import ACCOUNTS, SCHOOLS, assert_not_production
+from safeguard.roles import Role
 
 
 class Command(BaseCommand):
@@ -14,7 +15,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, **options):
         assert_not_production("demo_logins")
-        from safeguard.roles import Role
 
         line = "-" * 72
         self.stdout.write(line)

@@ -9,7 +9,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from safeguard.demo import ACCOUNTS, DEMO_TRUST, SCHOOLS, assert_not_production, demo_pupils
+from cases.models import Pupil
+from desk.demo.cases import seed_demo_cases
+from desk.demo.people import ACCOUNTS, DEMO_TRUST, SCHOOLS, assert_not_production, demo_pupils
+from desk.demo.reports import seed_demo_report_history
 from safeguard.models import School, StaffRole, Trust, User
 
 
@@ -29,8 +32,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data created."))
 
     def _seed(self, pupil_count: int) -> None:
-        from cases.demo import seed_demo_cases
-        from cases.models import Pupil
 
         today = timezone.localdate()
         trust = Trust.objects.create(name=DEMO_TRUST)
@@ -48,6 +49,5 @@ class Command(BaseCommand):
             count = pupil_count if index == 0 else max(pupil_count // 3, 20)
             Pupil.objects.bulk_create(Pupil(school=school, **row) for row in demo_pupils(index, count, today))
         seed_demo_cases(schools=schools, users=users, today=today)
-        from safeguard.reports.demo import seed_demo_report_history
 
         seed_demo_report_history(school=schools[0], users=users, today=today)

@@ -1,16 +1,14 @@
-"""The reports' writes: the audit event of every export, and the nightly check of the audit chain.
+"""The nightly check of the audit log, and who is told about it.
 
-Each export is written in one transaction with its audit event (``safeguard.report.exported``,
-extra: the table's name and how many rows, never their content), so no export leaves Safeguard
-unrecorded (DOMAIN.md: "every view, change, export and failed access of a case is logged").
+The walk itself (``safeguard.audit.verify_log``) runs outside any transaction; the record of the
+check, the alerts to every DSL, deputy and head teacher when it finds a break, and the nightly
+digest of each school's chain head to its head teachers are written together.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
-from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,57 +17,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from safeguard.audit import ChainReport, audit_record, verification_record, verify_log
-from safeguard.models import AuditVerification, Notification, School, StaffRole, User
-from safeguard.reports import labels, selectors, tables
-from safeguard.reports.csv import rows_to_csv
-from safeguard.reports.periods import Period
+from safeguard.audit import ChainReport, verification_record, verify_log
+from safeguard.models import AuditVerification, Notification, StaffRole, User
 from safeguard.roles import READS_ALL_CASES, Role
 
 logger = logging.getLogger(__name__)
 
-GOVERNORS_REPORT = "governors-report"
 CHAIN_ALERT_KIND = "audit_chain_broken"
 CHAIN_ALERT_TITLE = "The audit log failed its integrity check"
-
-
-@dataclass(frozen=True)
-class Export:
-    filename: str
-    content: str
-    rows: int
-
-
-def _record_export(*, actor: User, school: School, period: Period, table: str, rows: int) -> None:
-    audit_record(
-        actor=actor,
-        action=labels.EXPORTED,
-        obj=school,
-        school=school,
-        extra={"table": table, "rows": rows, "from": period.start.isoformat(), "to": period.end.isoformat()},
-    )
-
-
-@transaction.atomic
-def report_export(*, actor: User, school: School, period: Period, table: str, today: date) -> Export:
-    """One report table as CSV, safe for spreadsheets, with its audit event."""
-    built = tables.build(table, school, period, today)
-    content = rows_to_csv(built.header, built.rows)
-    _record_export(actor=actor, school=school, period=period, table=table, rows=len(built.rows))
-    filename = f"safeguard-{school.code}-{table}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
-    return Export(filename=filename, content=content, rows=len(built.rows))
-
-
-@transaction.atomic
-def governors_report_prepare(*, actor: User, school: School, period: Period, today: date) -> dict:
-    """The printable governors' report: aggregates only (no child, case or staff named), audited
-    as an export."""
-    summary = selectors.governors_summary(school, period, today)
-    _record_export(actor=actor, school=school, period=period, table=GOVERNORS_REPORT, rows=summary["total"])
-    return summary
-
-
-# --- The audit chain ------------------------------------------------------------------------------
 
 
 def audit_chain_check(*, alert: bool = True, digest: bool = False) -> AuditVerification:

@@ -7,7 +7,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from safeguard.demo import assert_not_production
+from desk.demo.people import assert_not_production
+from desk.scale import SCALE_TRUST, ScaleBuilder, ScaleSpec
+from safeguard.models import Trust
 
 
 class Command(BaseCommand):
@@ -27,8 +29,6 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed gives the same data")
 
     def handle(self, *args, **options):
-        from safeguard.models import Trust
-        from safeguard.scale import SCALE_TRUST, ScaleBuilder, ScaleSpec
 
         assert_not_production("seed_scale")
         spec = ScaleSpec(**{name: options[name] for name in ("schools", "pupils", "cases", "steps", "events", "years", "seed")})

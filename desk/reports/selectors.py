@@ -52,11 +52,12 @@ from cases.models import (
     Disclosure,
     HarassmentKind,
 )
+from desk.reports import labels
+from desk.reports.periods import LONDON, Period
 from referrals.models import Step, StepState
+from referrals.routes import RouteCode
 from safeguard.conf import bounded_ids
-from safeguard.models import AuditEvent, AuditVerification, School, StaffRole
-from safeguard.reports import labels
-from safeguard.reports.periods import LONDON, Period
+from safeguard.models import AuditEvent, AuditVerification, School, StaffRole, User
 
 #: A burst: one person opening at least BURST_CASES different cases within BURST_MINUTES.
 BURST_CASES = 15
@@ -175,7 +176,7 @@ def _reached_at(key: str):
         qs = Decision.objects.filter(case=OuterRef("case")).order_by("made_at").values("made_at")
     else:
         qs = (
-            Step.objects.filter(case=OuterRef("case"), route__code="R7", made_at__isnull=False)
+            Step.objects.filter(case=OuterRef("case"), route__code=RouteCode.POLICE, made_at__isnull=False)
             .order_by("made_at")
             .values("made_at")
         )
@@ -462,7 +463,6 @@ def out_of_hours(school: School, period: Period) -> QuerySet:
 
 def names(user_ids) -> dict[int, str]:
     """Full names of the people on the rows shown (one query, however many rows)."""
-    from safeguard.models import User
 
     ids = {user_id for user_id in user_ids if user_id is not None}
     return dict(User.objects.filter(pk__in=ids).values_list("pk", "full_name")) if ids else {}

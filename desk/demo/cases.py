@@ -10,7 +10,11 @@ from django.utils import timezone
 from cases import services
 from cases.models import ChildPart, Pupil
 from cases.services import ChildInput, DisclosureInput, OtherChildInput
+from referrals.models import Step
+from referrals.routes import RouteCode
+from referrals.services import step_accept
 from safeguard.models import School, User
+from safeguard.workdays import next_working_day
 
 NO = {"C1": "no", "C2": "no", "C4": "no", "C6": "no"}
 
@@ -27,11 +31,7 @@ def _overdue_support_step(case, dsl: User, owner: User, today: date) -> None:
     """Demo only: a step accepted last week and now overdue, so reminders have something to say.
 
     The services refuse a due date in the past, rightly; the demo moves the date after accepting."""
-    from referrals.models import Step
-    from referrals.services import step_accept
-    from safeguard.workdays import next_working_day
-
-    step = Step.objects.get(case=case, route__code="R6")
+    step = Step.objects.get(case=case, route__code=RouteCode.SCHOOL)
     step_accept(actor=dsl, step=step, owner=owner, due_date=next_working_day(today))
     Step.objects.filter(pk=step.pk).update(due_date=today - timedelta(days=3))
 

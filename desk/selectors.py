@@ -1,0 +1,71 @@
+"""Reads that combine the apps: the home page's panels, the case page's chronology and the pupil
+page. Each reaches cases only through the permission gateway (``cases.access``)."""
+
+from __future__ import annotations
+
+from cases import selectors as case_selectors
+from cases.chronology import CASE_SOURCES, Entry, chronology
+from cases.models import Case, CaseStatus
+from referrals import selectors as referral_selectors
+from referrals.chronology import REFERRAL_SOURCES
+from safeguard.models import School
+from safeguard.permissions import roles_at
+from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, Role
+from safeguard.selectors import approvals_waiting_count, staff_for_school, worker_status
+
+#: Every kind of record in a chronology: the cases app's and the referrals app's (steps, actions,
+#: the child's voice, parents, reviews and closure are kept there).
+CHRONOLOGY_SOURCES = CASE_SOURCES | REFERRAL_SOURCES
+
+HOME_LIST_LIMIT = 15
+
+
+def home_panels(user, school: School) -> dict:
+    """What the home page shows, by the roles held at ``school``."""
+    roles = roles_at(user, school.pk)
+    panels: dict = {"roles": roles}
+    if roles & {Role.DSL, Role.HEAD}:
+        panels["approvals"] = approvals_waiting_count(school)
+    if roles & SAFEGUARDING_LEADS:
+        open_cases = case_selectors.case_list(user, school=school, status=CaseStatus.OPEN)
+        panels["open_cases"] = list(open_cases[:HOME_LIST_LIMIT])
+        panels["open_case_count"] = open_cases.count()
+        panels["triage"] = list(case_selectors.triage_queue(school)[:HOME_LIST_LIMIT])
+        panels["steps_due"] = referral_selectors.steps_due(user, school)
+        suggestions = referral_selectors.suggestions_waiting(user, school)
+        panels["suggestions"] = list(suggestions[:5])
+        panels["suggestion_count"] = suggestions.count()
+        panels["reviews_due"] = referral_selectors.reviews_due(user, school)
+    elif Role.HEAD in roles:
+        cases = case_selectors.case_list(user, school=school)
+        panels["school_cases"] = list(cases[:HOME_LIST_LIMIT])
+        panels["school_case_count"] = cases.count()
+    if Role.PASTORAL in roles and not roles & READS_ALL_CASES:
+        mine = case_selectors.case_list(user, school=school, status=CaseStatus.OPEN)
+        panels["my_cases"] = list(mine[:HOME_LIST_LIMIT])
+        panels["my_case_count"] = mine.count()
+        panels["my_actions"] = referral_selectors.my_actions(user, school=school)
+    if Role.IT_ADMIN in roles:
+        panels["staff_count"] = staff_for_school(school).count()
+        panels["worker"] = worker_status()
+    return panels
+
+
+def case_chronology(page: case_selectors.CasePage, *, also_loaded: dict | None = None, only_actions_of=None) -> list[Entry]:
+    """The case's chronology, reusing the rows the page has read already (``also_loaded``: those
+    the referral sections read, for the same viewer)."""
+    return chronology(
+        [page.case.pk],
+        sources=CHRONOLOGY_SOURCES,
+        only_actions_of=only_actions_of,
+        cases={page.case.pk: page.case},
+        loaded=page.loaded | (also_loaded or {}),
+        people=page.people,
+    )
+
+
+def pupil_page(pupil, visible_case_ids: list[int], *, only_actions_of=None) -> dict:
+    """One child's chronology across the cases the viewer may read (``cases.access``)."""
+    cases = list(Case.objects.filter(pk__in=visible_case_ids).order_by("-created_at"))
+    entries = chronology(visible_case_ids, sources=CHRONOLOGY_SOURCES, only_actions_of=only_actions_of)
+    return {"pupil": pupil, "cases": cases, "chronology": entries}

@@ -1,0 +1,22 @@
+"""The root URLconf: every app's pages, and the pages of this top app that combine them."""
+
+from django.urls import include, path
+
+from cases.urls import concern_urlpatterns, pupil_urlpatterns
+from desk.views import cases, home, pupils, settings
+from referrals.urls import case_urlpatterns as referral_case_urlpatterns
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/access-log/", cases.case_access_log, name="case_access_log"),
+    path("pupils/<int:pk>/", pupils.pupil_detail, name="pupil_detail"),
+    path("settings/school/", settings.school_settings, name="school_settings"),
+    path("reports/", include("desk.reports.urls")),
+    path("", include("safeguard.urls")),
+    path("cases/", include("cases.urls")),
+    path("cases/<int:pk>/", include(referral_case_urlpatterns)),
+    path("pupils/", include(pupil_urlpatterns)),
+    path("concerns/", include(concern_urlpatterns)),
+    path("referrals/", include("referrals.urls")),
+]
