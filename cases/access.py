@@ -6,7 +6,7 @@
 - Concerns are for the DSLs of their school (whoever raised one cannot read it back); pupils and
   imports for the school's DSLs, and a pupil's record for whoever may read one of their cases.
 
-Every refusal is audited in a transaction of its own (DOMAIN.md: every failed access is
+Every refusal is audited in a transaction of its own (docs/domain.md: every failed access is
 logged). The rules themselves are pure functions in :mod:`safeguard.roles`; this module feeds
 them the user's roles at the school (``safeguard.permissions``) and whether a DSL assigned them
 (django-guardian's object permission on the case, the one thing that grants a pastoral teacher

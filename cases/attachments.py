@@ -1,7 +1,7 @@
 """Which uploaded files Safeguard accepts: PDF and office documents, judged by their content
 (the file's own bytes), never by their name. Pure: bytes in, a verdict out.
 
-Images and video are refused with the UKCIS explanation (DOMAIN.md, "Imagery"): staff must never
+Images and video are refused with the UKCIS explanation (docs/domain.md, "Imagery"): staff must never
 view, copy, store or share nude or semi-nude imagery of under-18s, and the record describes it
 in words instead. A document must be whole and exactly what it claims to be (a photo behind a
 PDF header is refused), and the pictures inside it are looked at: any video or sound is refused,

@@ -298,7 +298,7 @@ def chronology(
     """Every entry of the given cases, oldest first, from ``sources`` (each app's kinds of record:
     ``CASE_SOURCES`` here, the referrals app's beside them; the page that shows a chronology
     combines them). ``only_actions_of``: a member of pastoral staff, who sees only their own
-    actions (DOMAIN.md, "Who uses it").
+    actions (docs/domain.md, "Who uses it").
 
     ``cases`` (with ``created_by`` and ``disclosure``), ``loaded`` (rows by source name, read by
     that source's ``load`` for exactly these cases and viewer) and ``people`` (staff read for

@@ -2,7 +2,7 @@
 
 Source: the seed guidance ("Reporting online sexual harassment": schools should always refer an
 incident to the police where it involves C1–C7 below) and UKCIS, "Sharing nudes and semi-nudes:
-advice for education settings" (2024), for A1. See DOMAIN.md, "The police-referral criteria".
+advice for education settings" (2024), for A1. See docs/domain.md, "The police-referral criteria".
 
 Input (:class:`Facts`, or the same shape as JSON for ``manage.py assess``)::
 

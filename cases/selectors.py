@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from cases import pupil_import as mis
-from cases.access import cases_visible_to
+from cases.access import VIEW_CASE_PERMISSION, cases_visible_to
 from cases.chronology import CASE_SOURCES
 from cases.criteria import OUTCOME_WORDS, Outcome
 from cases.models import (
@@ -18,6 +18,7 @@ from cases.models import (
     CasePlatform,
     CaseReview,
     CaseStatusChange,
+    CaseUserObjectPermission,
     Concern,
     ConcernStatus,
     Correction,
@@ -217,3 +218,23 @@ def search_pupils(school, query: str) -> tuple[list[Pupil], bool]:
         .order_by("last_name", "first_name", "pk")[: SEARCH_LIMIT + 1]
     )
     return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
+
+
+def assignment_mismatches(*, school=None) -> list[tuple[int, int, str]]:
+    """Where the two records of an assignment disagree: ``(case id, user id, what is wrong)``.
+
+    Access is granted by django-guardian's object permission alone; ``CaseAssignment`` is its
+    history. ``case_assign`` and ``case_unassign`` write both in one transaction, so this should
+    always be empty: the nightly check (``cases.tasks.check_assignments``) says so if it is not.
+    """
+    permissions = CaseUserObjectPermission.objects.filter(permission__codename=VIEW_CASE_PERMISSION)
+    open_assignments = CaseAssignment.objects.filter(ended_at__isnull=True)
+    if school is not None:
+        permissions = permissions.filter(content_object__school=school)
+        open_assignments = open_assignments.filter(case__school=school)
+    granted = set(permissions.values_list("content_object_id", "user_id"))
+    recorded = set(open_assignments.values_list("case_id", "user_id"))
+    return sorted(
+        [(case_id, user_id, "access granted with no assignment recorded") for case_id, user_id in granted - recorded]
+        + [(case_id, user_id, "an assignment recorded with no access granted") for case_id, user_id in recorded - granted]
+    )

@@ -13,7 +13,7 @@ from django.dispatch import Signal
 #:
 #: Keyword arguments: ``case`` (the Case, with ``school`` loaded), ``assessment`` (the new
 #: Assessment), ``previous`` (the assessment it replaces, or None), ``became_required`` (True when
-#: the case has just become *police referral required*: DOMAIN.md says such a case gets a police
+#: the case has just become *police referral required*: docs/domain.md says such a case gets a police
 #: step and an alert to the DSLs at once) and ``actor`` (who changed the facts, or None).
 #:
 #: Connected by ``referrals`` (referrals.receivers): the routes the facts now suggest, the police

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from cases import criteria
 from cases.access import VIEW_CASE_PERMISSION
+from cases.criteria import Outcome
 from cases.models import (
     Assessment,
     Case,
@@ -39,6 +40,7 @@ from cases.models import (
     CaseStatusChange,
     CaseUserObjectPermission,
     Decision,
+    DecisionChoice,
     Disclosure,
     Note,
     Pupil,
@@ -338,15 +340,15 @@ class ScaleBuilder:
         )
         decisions = []
         for case, row, assessment in zip(cases, plan, assessments, strict=True):
-            if assessment.outcome == "provisional" and row["open"] and rng.random() < 0.5:
+            if assessment.outcome == Outcome.PROVISIONAL and row["open"] and rng.random() < 0.5:
                 continue  # still waiting for answers
-            required = assessment.outcome == "required"
+            required = assessment.outcome == Outcome.REQUIRED
             refer = required != (rng.random() < 0.06)  # a few decisions go against the criteria
             differs = refer != required
             decisions.append(
                 Decision(
                     case=case,
-                    decision="refer" if refer else "not_refer",
+                    decision=DecisionChoice.REFER if refer else DecisionChoice.NOT_REFER,
                     rationale=("Fictional rationale: discussed with the local authority designated officer." if differs else ""),
                     assessment=assessment,
                     assessment_outcome=assessment.outcome,

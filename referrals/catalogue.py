@@ -1,4 +1,4 @@
-"""The reporting routes of the guidance (DOMAIN.md, "Reporting routes"), as plain data.
+"""The reporting routes of the guidance (docs/domain.md, "Reporting routes"), as plain data.
 
 Loaded into the Route table by migration 0002; kept here so tests and the pure suggestion rules
 can read the same words. Sources: the seed guidance (Childnet, "Reporting online sexual

@@ -13,7 +13,7 @@ from safeguard.models import School
 
 
 class Route(models.Model):
-    """A reporting route from the guidance (DOMAIN.md, "Reporting routes"): R1–R8 and P1.
+    """A reporting route from the guidance (docs/domain.md, "Reporting routes"): R1–R8 and P1.
 
     The catalogue is data (migration 0002); a school adds its own contact details (SchoolRoute).
     """

@@ -13,7 +13,7 @@ from safeguard.selectors import users_with_role
 
 @receiver(case_assessed, dispatch_uid="referrals.steps_after_assessment")
 def on_case_assessed(sender, *, case, assessment, previous, became_required: bool, actor, **kwargs) -> None:
-    """DOMAIN.md: a case that becomes *police referral required* gets a police step and an alert to
+    """docs/domain.md: a case that becomes *police referral required* gets a police step and an alert to
     the DSL at once; every assessment re-suggests the routes that fit the facts."""
     if became_required:
         # In Safeguard at once, and by email (after quiet hours, if it is night) to every DSL.

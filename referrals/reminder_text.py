@@ -1,5 +1,5 @@
 """What reminders say. In-app: the kind of thing and the case reference. Email: the kind of thing
-and a link that needs a login; never case content, never a child's name (DOMAIN.md, "Security")."""
+and a link that needs a login; never case content, never a child's name (docs/domain.md, "Security")."""
 
 from __future__ import annotations
 

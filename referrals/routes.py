@@ -1,6 +1,6 @@
 """Which reporting routes to suggest, and why: plain facts in, suggestions out (no ORM).
 
-DOMAIN.md, "Reporting routes": content on a platform ⇒ R1 (then R2 if unresolved); a nude image
+docs/domain.md, "Reporting routes": content on a platform ⇒ R1 (then R2 if unresolved); a nude image
 of a pupil online ⇒ R3; abuse imagery ⇒ R4 and R7; adult contact ⇒ R5 and R7; any criterion met
 ⇒ R7; C4 or C5 ⇒ R8 (and the LADO when a member of staff is involved); always R6 and P1.
 """
@@ -14,7 +14,7 @@ from cases.criteria import CRITERIA
 
 
 class RouteCode(StrEnum):
-    """The reporting routes of the guidance (DOMAIN.md, "Reporting routes"): the one list of codes.
+    """The reporting routes of the guidance (docs/domain.md, "Reporting routes"): the one list of codes.
     Codes are for the code and the catalogue; pages always show a route's name."""
 
     PLATFORM = "R1"

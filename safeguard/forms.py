@@ -122,7 +122,7 @@ class ApprovalDeclineForm(forms.Form):
 
 
 class SchoolSettingsForm(KeepUnsentFieldsMixin, forms.ModelForm):
-    """The school's safeguarding settings (DOMAIN.md's defaults a school may change)."""
+    """The school's safeguarding settings (docs/domain.md's defaults a school may change)."""
 
     class Meta:
         from safeguard.models import School

@@ -45,7 +45,7 @@ class School(models.Model):
         help_text="A disclosure involving at least this many children meets the 'high number of children' criterion.",
     )
 
-    # Referral timings (DOMAIN.md, "Reporting routes": defaults a school may change).
+    # Referral timings (docs/domain.md, "Reporting routes": defaults a school may change).
     police_referral_due_days = models.PositiveSmallIntegerField(
         "a required police referral is due within (working days)",
         default=0,
@@ -262,7 +262,7 @@ class AuditImmutableError(Exception):
 
 
 class AuditEvent(models.Model):
-    """Who did what, when and from where; never case content (DOMAIN.md, "Security").
+    """Who did what, when and from where; never case content (docs/domain.md, "Security").
 
     Append-only: the ORM refuses updates and deletes, database triggers (migration 0002) refuse
     them from raw SQL too, and on PostgreSQL the application's role may only INSERT and SELECT.

@@ -1,6 +1,6 @@
 """Refused access, on the record: every refusal is audited, and a burst is one counted event.
 
-DOMAIN.md: every failed access of a case is logged. A refusal is written in a transaction of its
+docs/domain.md: every failed access of a case is logged. A refusal is written in a transaction of its
 own, so it stands although the request that caused it fails. A person refused again and again in
 quick succession (a script trying case numbers) would otherwise write one row per request; the
 first refusal of a burst is an event at once, the rest are counted in a ``RefusalBurst`` row, and

@@ -1,4 +1,4 @@
-"""Staff roles and what each may do: plain data and pure functions (DOMAIN.md, "Who uses it").
+"""Staff roles and what each may do: plain data and pure functions (docs/domain.md, "Who uses it").
 
 Nothing here touches the database, so the rules read like the table they come from and the
 permission gateway (safeguard.permissions) is the only place that combines them with data.

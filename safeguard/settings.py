@@ -211,6 +211,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {"task": "referrals.tasks.sweep_reminders", "schedule": 2 * 60.0},
     # Every night at 02:15 UK time (CELERY_TIMEZONE): check the whole audit hash chain.
     "verify-audit-chain": {"task": "safeguard.tasks.verify_audit_chain", "schedule": crontab(hour=2, minute=15)},
+    # Who may read a case (guardian's permission) and the assignments' history agree.
+    "check-assignments": {"task": "cases.tasks.check_assignments", "schedule": crontab(hour=2, minute=30)},
     # Refusals in quick succession are one counted audit event: close the bursts that have ended.
     "close-refusal-bursts": {"task": "safeguard.tasks.close_refusal_bursts", "schedule": 5 * 60.0},
 }

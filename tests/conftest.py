@@ -9,6 +9,7 @@ from django.test import Client
 
 from tests.factories import PupilFactory, SchoolFactory, TrustFactory, make_case, staff
 from tests.matrix_context import world  # noqa: F401 - the URL matrices' shared world (module-scoped)
+from tests.sessions import verify_second_factor
 
 REQUIRE_SERVICES = os.environ.get("SAFEGUARD_REQUIRE_SERVICES") == "1"
 
@@ -100,20 +101,6 @@ def personas(dsl, deputy, pastoral, pastoral_unassigned, head, it_admin, staff_m
         "staff_member": staff_member,
         "other_dsl": other_dsl,
     }
-
-
-def verify_second_factor(client: Client, user) -> None:
-    """Give the client's session a verified second factor, as entering a code would."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=True
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session["safeguard_reauth_at"] = __import__("time").time()
-    session.save()
 
 
 @pytest.fixture

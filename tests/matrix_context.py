@@ -11,12 +11,20 @@ the whole module, so a test beside it that counts rows would count the world's t
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safeguard.views.account import REAUTH_SESSION_KEY
 from tests.factories import PupilFactory, SchoolFactory, TrustFactory, make_case, staff
+from tests.sessions import verify_second_factor
 
 
 def build_world() -> dict:
@@ -55,8 +63,21 @@ def build_world() -> dict:
     approval = StaffApproval.objects.create(
         kind=StaffApproval.Kind.ROLE, user=candidate, school=school, role="head", requested_by=personas["it_admin"]
     )
+    # Two more DSLs for the second-factor matrix: one who has set up a second factor, one who has not.
+    enrolled = staff(school, "dsl", full_name="Enid Enrolled", email="enrolled@hillside.example")
+    fresh = staff(school, "dsl", full_name="Fred Fresh", email="fresh@hillside.example")
+    TOTPDevice.objects.create(user=enrolled, name="Authenticator app", confirmed=True)
+    sessions = {persona: _session(user, verified=True) for persona, user in personas.items()}
+    sessions |= {
+        "password_only": _session(enrolled, verified=False),
+        "verified": _session(enrolled, verified=True),
+        "no_second_factor_yet": _session(fresh, verified=False),
+    }
     return {
         **personas,
+        "enrolled_dsl": enrolled,
+        "fresh_dsl": fresh,
+        "sessions": sessions,
         "trust": trust,
         "school": school,
         "other_school": other_school,
@@ -78,6 +99,30 @@ def build_world() -> dict:
         ),
         "approval": approval,
     }
+
+
+def _session(user, *, verified: bool) -> str:
+    """A logged-in session for ``user`` (with its code entered, if ``verified``): its key."""
+    client = Client()
+    client.force_login(user)
+    if verified:
+        verify_second_factor(client, user)
+    return client.session.session_key
+
+
+def world_client(world: dict, who: str) -> Client:
+    """A client on one of the world's sessions (a persona's, or a second-factor state's), with its
+    proof of who this is made fresh, as the matrix's tests may run minutes after the world was built."""
+    client = Client()
+    if who == "anon":
+        return client
+    key = world["sessions"][who]
+    store = SessionStore(session_key=key)
+    if REAUTH_SESSION_KEY in store:
+        store[REAUTH_SESSION_KEY] = time.time()
+    store.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = key
+    return client
 
 
 def _pdf() -> bytes:

@@ -16,7 +16,7 @@ def case_reassess(*, case: Case, trigger: str, actor=None) -> Assessment:
     """Run the criteria on the case's current facts and keep the result with its rule-set version.
 
     A case that becomes *police referral required* alerts the school's DSLs at once and gets a
-    police step due the same day (DOMAIN.md, "Rules of the assessment"): ``case_assessed`` says
+    police step due the same day (docs/domain.md, "Rules of the assessment"): ``case_assessed`` says
     so to the referrals app, which does both inside this transaction.
     """
     previous = case.current_assessment

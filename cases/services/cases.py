@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cases.access import VIEW_CASE_PERMISSION
+from cases.access import VIEW_CASE_PERMISSION, is_assigned
 from cases.models import Case, CaseAssignment
 from safeguard.audit import audit_record
 from safeguard.models import School, User
@@ -41,7 +41,7 @@ def case_create(*, actor: User, school: School, summary: str) -> Case:
 
 @transaction.atomic
 def case_record_view(*, actor: User, case: Case, what: str = "case") -> None:
-    """Every view of a case is audited (DOMAIN.md, "Security and data protection")."""
+    """Every view of a case is audited (docs/domain.md, "Security and data protection")."""
     audit_record(actor=actor, action="cases.case.viewed", obj=case, school=case.school_id, extra={"page": what})
 
 
@@ -52,10 +52,12 @@ def concern_record_view(*, actor: User, concern) -> None:
 
 @transaction.atomic
 def case_assign(*, actor: User, case: Case, user: User) -> CaseAssignment:
-    """Assign pastoral staff to a case: grants the guardian object permission to read it."""
+    """Assign pastoral staff to a case. What grants access is django-guardian's object permission
+    (``cases.access.is_assigned``); the assignment's history (who, when, by whom, ended) is written
+    beside it, here, in the same transaction, so the two always agree (``assignment_mismatches``)."""
     if Role.PASTORAL not in roles_at(user, case.school_id) or not user.is_active:
         raise ValidationError("Only active pastoral staff of this school can be assigned to a case.")
-    if CaseAssignment.objects.filter(case=case, user=user, ended_at__isnull=True).exists():
+    if is_assigned(user, case):
         raise ValidationError(f"{user} is already assigned to this case.")
     assignment = CaseAssignment.objects.create(case=case, user=user, assigned_by=actor)
     assign_perm(VIEW_CASE_PERMISSION, user, case)
@@ -65,7 +67,8 @@ def case_assign(*, actor: User, case: Case, user: User) -> CaseAssignment:
 
 @transaction.atomic
 def case_unassign(*, actor: User, case: Case, user: User) -> None:
-    """End an assignment: the permission is revoked, so their next request cannot reach the case."""
+    """End an assignment: the permission is revoked (their next request cannot reach the case) and
+    the assignment's history is ended beside it."""
     assignment = CaseAssignment.objects.select_for_update().filter(case=case, user=user, ended_at__isnull=True).first()
     if assignment is None:
         raise ValidationError(f"{user} is not assigned to this case.")

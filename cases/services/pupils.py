@@ -2,7 +2,7 @@
 
 The pupil record is where criterion C5 reads a child's vulnerability (child protection plan, child
 in need plan, looked after, open to children's social care, known to police) and where C3 reads
-their age: every change to those re-assesses the child's open cases at once (DOMAIN.md: "Facts
+their age: every change to those re-assesses the child's open cases at once (docs/domain.md: "Facts
 change; every change re-runs the assessment").
 
 Audit events here hold counts and field names only: never a name, a date of birth or a flag.

@@ -21,6 +21,6 @@ def lead_school(request):
 
 def render_case_page(request, case, template: str, context: dict, *, page: str, status: int = 200):
     """Render a page that shows something of ``case``, recording the view first: every page that
-    shows case content writes exactly one view event (DOMAIN.md: every view of a case is logged)."""
+    shows case content writes exactly one view event (docs/domain.md: every view of a case is logged)."""
     case_record_view(actor=request.user, case=case, what=page)
     return render(request, template, {"case": case, **context}, status=status)

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from cases import services
-from cases.models import ChildPart, Pupil
+from cases.models import ChildPart, DecisionChoice, Pupil
 from cases.services import ChildInput, DisclosureInput, OtherChildInput
 from referrals.models import Step
 from referrals.routes import RouteCode
@@ -111,7 +111,7 @@ def seed_demo_cases(*, schools: list[School], users: dict[str, User], today: dat
             answers=NO,
         ),
     )
-    services.decision_record(actor=dsl, case=comments, decision="refer", rationale="")
+    services.decision_record(actor=dsl, case=comments, decision=DecisionChoice.REFER, rationale="")
 
     sextortion = services.disclosure_record(
         actor=dsl,
@@ -133,7 +133,7 @@ def seed_demo_cases(*, schools: list[School], users: dict[str, User], today: dat
             answers={"C1": "yes", "C2": "no", "C4": "yes", "C6": "no"},
         ),
     )
-    services.decision_record(actor=dsl, case=sextortion, decision="refer")
+    services.decision_record(actor=dsl, case=sextortion, decision=DecisionChoice.REFER)
 
     messages_case = services.disclosure_record(
         actor=deputy,
@@ -156,7 +156,7 @@ def seed_demo_cases(*, schools: list[School], users: dict[str, User], today: dat
             answers=NO,
         ),
     )
-    services.decision_record(actor=deputy, case=messages_case, decision="not_refer")
+    services.decision_record(actor=deputy, case=messages_case, decision=DecisionChoice.NOT_REFER)
 
     services.concern_raise(
         actor=users["staff@demo.example"],

@@ -58,7 +58,7 @@ def seed_demo_report_history(*, school: School, users: dict[str, User], today: d
         )
     # The first demo case meets the criteria (a high number of children); the DSL decides not to
     # refer, and says why: the head's reports list such decisions with the rationale.
-    if shared.outcome == "required" and not shared.decisions.exists():
+    if shared.police_required and not shared.decisions.exists():
         services.decision_record(
             actor=dsl,
             case=shared,

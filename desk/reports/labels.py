@@ -1,65 +1,29 @@
-"""Words for the reports: what an audit action code means to a head teacher. Pure data."""
+"""Words for the reports: what an audit action code means to a head teacher. Pure data.
+
+Each app words its own actions (``safeguard.audit_labels``, ``cases.audit_labels``,
+``referrals.audit_labels``); the reports, which show all of them, combine the tables here.
+"""
 
 from __future__ import annotations
 
-CASE_OBJECT = "cases.case"
-VIEWED = "cases.case.viewed"
-REFUSED = "cases.case.access_refused"
+from cases import audit_labels as cases_labels
+from referrals import audit_labels as referrals_labels
+from safeguard import audit_labels as core_labels
+
+CASE_OBJECT = cases_labels.CASE_OBJECT
+VIEWED = cases_labels.VIEWED
+REFUSED = cases_labels.REFUSED
+#: Written by the reports themselves (its code predates this app's name; audit rows are never rewritten).
 EXPORTED = "safeguard.report.exported"
 
 ACTION_WORDS = {
-    VIEWED: "Opened the case",
-    REFUSED: "Was refused access",
-    "cases.case.created": "Opened a new case",
-    "cases.disclosure.recorded": "Recorded the disclosure",
-    "cases.disclosure.facts_changed": "Changed the facts",
-    "cases.assessment.created": "The criteria were re-assessed",
-    "cases.decision.recorded": "Recorded a decision",
-    "cases.case.assigned": "Assigned pastoral staff",
-    "cases.case.unassigned": "Ended an assignment",
-    "cases.case.closed": "Closed the case",
-    "cases.case.reopened": "Reopened the case",
-    "cases.case.reviewed": "Recorded a review",
-    "cases.child.added": "Added a child",
-    "cases.child.removed": "Took a child off the case",
-    "cases.other_child.added": "Added a child who is not a pupil",
-    "cases.other_child.removed": "Took a child who is not a pupil off the case",
-    "cases.note.added": "Added a note",
-    "cases.note.corrected": "Corrected a note",
-    "cases.narrative.corrected": "Corrected the record",
-    "referrals.step.suggested": "Referral steps suggested",
-    "referrals.step.automatic": "A referral step was added automatically",
-    "referrals.step.added": "Added a referral step",
-    "referrals.step.accepted": "Accepted a referral step",
-    "referrals.step.made": "Made a referral",
-    "referrals.step.acknowledged": "Recorded an acknowledgement",
-    "referrals.step.outcome_recorded": "Recorded a referral outcome",
-    "referrals.step.closed": "Closed a referral step",
-    "referrals.step.not_needed": "Marked a referral step not needed",
-    "referrals.step.changed": "Changed a referral step",
-    "referrals.step.reordered": "Reordered the referral steps",
-    "referrals.action.created": "Added an action",
-    "referrals.action.completed": "Completed an action",
-    "referrals.action.cancelled": "Cancelled an action",
-    "referrals.child_voice.recorded": "Recorded the child's voice",
-    "referrals.parent_contact.recorded": "Recorded contact with parents or carers",
+    **core_labels.ACTION_WORDS,
+    **cases_labels.ACTION_WORDS,
+    **referrals_labels.ACTION_WORDS,
+    EXPORTED: "Exported a report",
 }
-
-#: What someone tried to do when refused (safeguard.roles.CaseAction values).
-ATTEMPT_WORDS = {
-    "view": "open the case",
-    "manage": "change the case",
-    "add_note": "add a note",
-    "complete_own_action": "complete an action",
-    "view_access_log": "read the access log",
-}
-
-#: Why they were refused (safeguard.permissions.get_case_for_user).
-REFUSAL_WORDS = {
-    "not_found": "no case has that number",
-    "not_visible": "not a case they may see",
-    "not_permitted": "they may read it but not do that",
-}
+ATTEMPT_WORDS = cases_labels.ATTEMPT_WORDS
+REFUSAL_WORDS = cases_labels.REFUSAL_WORDS
 
 
 def action_words(code: str) -> str:

@@ -278,9 +278,9 @@ def decisions(school_id: int, period: Period, which: str) -> QuerySet[Decision]:
     )
     qs = Decision.objects.filter(case__school_id=school_id, made_at__gte=period.starts_at, made_at__lt=period.ends_before)
     if which == AGAINST:
-        qs = qs.filter(assessment_outcome="required", decision=DecisionChoice.NOT_REFER)
+        qs = qs.filter(assessment_outcome=Outcome.REQUIRED, decision=DecisionChoice.NOT_REFER)
     else:
-        qs = qs.filter(assessment_outcome="not_required", decision__in=[DecisionChoice.REFER, DecisionChoice.ALREADY_REFERRED])
+        qs = qs.filter(assessment_outcome=Outcome.NOT_REQUIRED, decision__in=[DecisionChoice.REFER, DecisionChoice.ALREADY_REFERRED])
     return (
         qs.annotate(superseded=Exists(later))
         .select_related("made_by", "case")

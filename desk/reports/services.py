@@ -2,7 +2,7 @@
 
 Each export is written in one transaction with its audit event (``safeguard.report.exported``,
 extra: the table's name and how many rows, never their content), so no export leaves Safeguard
-unrecorded (DOMAIN.md: "every view, change, export and failed access of a case is logged").
+unrecorded (docs/domain.md: "every view, change, export and failed access of a case is logged").
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Who may see them: the DSL, Deputy DSL and head teacher of the school (safeguard.
 can_view_reports). Anyone holding none of those roles anywhere gets 403; a school the user has
 no such role at gets 404, so the page never confirms which schools exist. Exports (each CSV and
 the governors' report) ask for the password and a code again if the last proof is over five
-minutes old (DOMAIN.md, "Security and data protection").
+minutes old (docs/domain.md, "Security and data protection").
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case, CaseAssignment
+from cases.access import is_assigned
+from cases.models import Case
 from cases.services import case_assign
 from referrals.models import Action, ActionStatus, Step
 from safeguard.audit import audit_record
@@ -36,7 +37,7 @@ def action_create(*, actor: User, case: Case, owner: User, title: str, due_date:
     if step is not None and step.case_id != case.pk:
         raise ValidationError("That step is on another case.")
     needs_access = Role.PASTORAL in roles and not roles & SAFEGUARDING_LEADS
-    if needs_access and not CaseAssignment.objects.filter(case=case, user=owner, ended_at__isnull=True).exists():
+    if needs_access and not is_assigned(owner, case):
         case_assign(actor=actor, case=case, user=owner)
     action = Action.objects.create(case=case, step=step, title=title.strip(), owner=owner, due_date=due_date, created_by=actor)
     audit_record(

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cases.models import Case, CaseAssignment
+from cases.access import is_assigned
+from cases.models import Case
 from cases.services import case_assign
 from referrals import steps as machine
 from referrals.models import REFERENCE_MAX, Route, SchoolRoute, Step, StepEvent, StepOrigin, StepState
@@ -87,7 +88,7 @@ def check_owner(case: Case, owner: User, *, actor: User) -> None:
     if not owner.is_active or not roles:
         raise ValidationError({"owner": "The owner must be an active member of staff at this school."})
     needs_access = Role.PASTORAL in roles and not roles & READS_ALL_CASES
-    if needs_access and not CaseAssignment.objects.filter(case=case, user=owner, ended_at__isnull=True).exists():
+    if needs_access and not is_assigned(owner, case):
         case_assign(actor=actor, case=case, user=owner)
 
 
@@ -103,7 +104,24 @@ def _check_lengths(**fields) -> None:
         raise ValidationError(errors)
 
 
+#: Every move a step's audit event names (``referrals.step.<move>``).
+STEP_MOVES = (
+    "added",
+    "accepted",
+    "made",
+    "acknowledged",
+    "outcome_recorded",
+    "closed",
+    "not_needed",
+    "reinstated",
+    "changed",
+    "reordered",
+)
+
+
 def audit_step(actor, step: Step, action: str, **extra) -> None:
+    if action not in STEP_MOVES:
+        raise ValueError(f"Not a step move the audit log words: {action}")
     audit_record(
         actor=actor,
         action=f"referrals.step.{action}",

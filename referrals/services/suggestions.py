@@ -43,7 +43,7 @@ def _default_owner(case: Case) -> User | None:
 @transaction.atomic
 def steps_after_assessment(*, case: Case, assessment: Assessment, became_required: bool, actor) -> list[Step]:
     """After every assessment: suggest the routes that now fit, and if the case has just become
-    *police referral required*, create a police step due the same day (DOMAIN.md)."""
+    *police referral required*, create a police step due the same day (docs/domain.md)."""
     platforms = tuple(case.platforms.filter(removed_at__isnull=True).values_list("name", flat=True))
     facts = assessment.facts
     route_facts = RouteFacts(
@@ -70,7 +70,8 @@ def steps_after_assessment(*, case: Case, assessment: Assessment, became_require
         current = existing.get(suggestion.code)
         if current:
             for step in current:
-                if step.state == StepState.SUGGESTED and step.reason != suggestion.reason:
+                # An automatic step keeps its own reason (why it was made, or why it waits).
+                if step.state == StepState.SUGGESTED and step.origin != StepOrigin.AUTOMATIC and step.reason != suggestion.reason:
                     step.reason = suggestion.reason
                     step.save(update_fields=["reason"])
             continue

@@ -21,7 +21,7 @@ def worker_heartbeat_record(*, hostname: str) -> int:
 
 
 def auth_event_record(*, action: str, user: User | None = None, extra: dict | None = None) -> None:
-    """Logins, failures and lockouts (DOMAIN.md: failed access is logged). Never the password,
+    """Logins, failures and lockouts (docs/domain.md: failed access is logged). Never the password,
     and never the email typed for an account that does not exist."""
     with transaction.atomic():
         audit_record(actor=user, action=action, obj=user, extra=extra or {})

@@ -9,8 +9,8 @@ from django.urls import reverse
 from cases import services
 from cases.criteria import RULESET_VERSION
 from cases.models import Assessment, FactChange
-from safeguard.models import Notification
 from desk.services import school_settings_update
+from safeguard.models import Notification
 from tests.factories import PupilFactory, disclosure_input, make_case
 
 

@@ -185,8 +185,13 @@ def test_bad_dates_of_birth_are_refused_in_plain_words(raw, problem):
 
 
 def test_a_child_born_on_29_february_is_a_year_older_on_1_march():
-    assert mis.age_on(date(2012, 2, 29), date(2025, 2, 28)) == 12
-    assert mis.age_on(date(2012, 2, 29), date(2025, 3, 1)) == 13
+    """The import counts ages with the criteria's own age_on: one rule for a child's age."""
+    from cases.criteria import age_on
+
+    assert mis.parse_date_of_birth("29/02/2012", today=date(2025, 2, 28))[0] == date(2012, 2, 29)
+    assert age_on(date(2012, 2, 29), date(2025, 2, 28)) == 12
+    assert age_on(date(2012, 2, 29), date(2025, 3, 1)) == 13
+    assert mis.values.age_on is age_on
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Suggested routes: every rule of DOMAIN.md, "Reporting routes", with its reason in words."""
+"""Suggested routes: every rule of docs/domain.md, "Reporting routes", with its reason in words."""
 
 from __future__ import annotations
 
@@ -99,9 +99,9 @@ def test_one_route_several_reasons_are_all_given():
 
 def test_report_harmful_content_reason_names_the_platform_and_the_age_limit():
     assert "report to Snapchat made on 3 Nov 2026 is still unresolved after 48 hours" in report_harmful_content_reason(
-        "Snapchat", "3 Nov 2026", 48, 14
+        "Snapchat", "3 Nov 2026", 48, False
     )
-    assert "aged 13 and over" in report_harmful_content_reason("", "3 Nov 2026", 48, 12)
+    assert "aged 13 and over" in report_harmful_content_reason("", "3 Nov 2026", 48, True)
 
 
 def test_the_catalogue_holds_every_route_of_the_guidance():
@@ -114,3 +114,20 @@ def test_the_catalogue_is_in_the_database(db):
 
     assert Route.objects.count() == 9
     assert Route.objects.get(code="R7").name == "The police"
+
+
+def test_the_route_codes_are_the_catalogues():
+    from referrals.routes import RouteCode
+
+    assert {code.value for code in RouteCode} == {r["code"] for r in ROUTES}
+
+
+def test_the_catalogue_migration_holds_its_own_copy_and_matches_the_catalogue_today():
+    """The migration must not read the live catalogue (a later change would break a fresh migrate);
+    today the two agree, so the database holds what the code describes."""
+    import importlib
+    import inspect
+
+    frozen = importlib.import_module("referrals.migrations.0002_route_catalogue")
+    assert "import" not in inspect.getsource(frozen).split("from django.db import migrations")[1]
+    assert frozen.ROUTES == ROUTES

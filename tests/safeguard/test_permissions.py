@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.matrix_context import world_client
 from tests.url_matrix import MATRIX, PERSONAS, url_for
 
 
@@ -55,8 +55,6 @@ REFUSAL_ACTIONS = {
 }
 
 
-def _client(world, persona: str, login):
-    return Client() if persona == "anon" else login(world[persona])
 
 
 def _check(response, expected: int, where: str, world, persona: str, before: int) -> None:
@@ -82,17 +80,17 @@ CASES = [(name, persona) for name in sorted(MATRIX) for persona in PERSONAS]
 
 
 @pytest.mark.parametrize(("name", "persona"), CASES)
-def test_get(name, persona, world, login, db):
+def test_get(name, persona, world, db):
     url = url_for(name, world)
-    client = _client(world, persona, login)
+    client = world_client(world, persona)
     before = _last_event_id()
     _check(client.get(url), MATRIX[name].get[persona], f"GET {name} as {persona}", world, persona, before)
 
 
 @pytest.mark.parametrize(("name", "persona"), CASES)
-def test_post(name, persona, world, login, db):
+def test_post(name, persona, world, db):
     url = url_for(name, world)
-    client = _client(world, persona, login)
+    client = world_client(world, persona)
     before = _last_event_id()
     _check(client.post(url, {}), MATRIX[name].post_statuses()[persona], f"POST {name} as {persona}", world, persona, before)
 

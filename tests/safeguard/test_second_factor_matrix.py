@@ -1,7 +1,7 @@
 """Every URL × second-factor state × method (issue 13): what a session that has not entered its
 code can reach. Generated from the URL matrix, so a new URL cannot be missed.
 
-States, for a DSL (whose role needs a second factor):
+States, for a DSL (whose role needs a second factor), each a session of the shared world:
 - ``anonymous``: not logged in. Only the public pages answer; the rest send you to log in.
 - ``password_only``: the password entered, a second factor set up but its code not entered yet.
   Only logging in and out, entering the code, and raising a concern are reached; everything else
@@ -17,12 +17,11 @@ Its own module: it uses the matrix's shared world (see tests.matrix_context).
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import resolve
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguard.middleware import ONLY_WITHOUT_A_DEVICE, WITHOUT_SECOND_FACTOR, second_factor_url
-from tests.conftest import verify_second_factor
+from tests.matrix_context import world_client
 from tests.url_matrix import MATRIX, url_for
 
 STATES = ("anonymous", "password_only", "no_second_factor_yet", "verified")
@@ -49,15 +48,9 @@ def _devices(user) -> list[tuple[int, bool, str]]:
 
 @pytest.mark.parametrize(("name", "state", "method"), [(n, s, m) for n in sorted(MATRIX) for s in STATES for m in METHODS])
 def test_second_factor_matrix(name, state, method, world, db):
-    dsl = world["dsl"]
+    dsl = world["fresh_dsl"] if state == "no_second_factor_yet" else world["enrolled_dsl"]
     url = url_for(name, world)
-    client = Client()
-    if state == "password_only":
-        TOTPDevice.objects.create(user=dsl, name="Authenticator app", confirmed=True)
-    if state != "anonymous":
-        client.force_login(dsl)
-    if state == "verified":
-        verify_second_factor(client, dsl)
+    client = world_client(world, "anon" if state == "anonymous" else state)
     before = _devices(dsl)
     response = getattr(client, method)(url, {})
     where = f"{method.upper()} {name} ({state})"

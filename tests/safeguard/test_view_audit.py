@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from safeguard.models import AuditEvent
+from tests.matrix_context import world_client
 from tests.url_matrix import MATRIX, PERSONAS, url_for
 
 #: What opening each kind of page writes (exactly one of these, about that record).
@@ -56,8 +57,8 @@ ROWS = [
 
 
 @pytest.mark.parametrize(("name", "persona", "kind"), ROWS)
-def test_every_page_with_case_content_writes_exactly_one_view_event(name, persona, kind, world, login, db):
-    client = login(world[persona])
+def test_every_page_with_case_content_writes_exactly_one_view_event(name, persona, kind, world, db):
+    client = world_client(world, persona)
     before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     response = client.get(url_for(name, world))
     assert response.status_code == 200

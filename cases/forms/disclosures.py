@@ -1,28 +1,22 @@
-"""Forms for cases. The checks behind the messages are pure functions in cases.rules, shared with
-the services, so a message shown beside a field is the same one the service would give."""
+"""The disclosure form (in sections, with rows of children) and the forms that change its facts.
+The checks behind the messages are pure functions in cases.rules, shared with the services, so a
+message shown beside a field is the same one the service would give."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
-from django.utils.text import capfirst
 
-from cases import pupil_import as mis
 from cases import rules
 from cases.criteria import CRITERIA
+from cases.forms.common import DATETIME_LOCAL, long_text
 from cases.models import (
-    NARRATIVE_MAX,
     AdultInvolvement,
     AgeBandChoice,
     AnswerChoice,
     ChildPart,
-    DecisionChoice,
     Disclosure,
     DisclosureMethod,
     HarassmentKind,
@@ -32,26 +26,6 @@ from cases.models import (
 )
 from cases.services import ChildInput, DisclosureInput, OtherChildInput
 from safeguard.conf import bounded_ids
-from safeguard.models import User
-from safeguard.roles import Role
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-# Django fills %(show_value)d: the length the DSL typed.
-_LONG_TEXT_MESSAGE = f"This is longer than {NARRATIVE_MAX:,} characters (it has %(show_value)d). Please shorten it; nothing you typed has been lost."
-
-
-def long_text(label: str, *, required: bool = True, help_text: str = "", rows: int = 5) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        required=required,
-        strip=False,
-        max_length=NARRATIVE_MAX,
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={"max_length": _LONG_TEXT_MESSAGE},
-    )
-
 
 QUESTIONS = {
     "C1": "Does it involve coercion, blackmail or exploitation?",
@@ -420,42 +394,6 @@ class FactsChangeForm(DisclosureFactsForm):
     )
 
 
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=DecisionChoice.choices, widget=forms.RadioSelect, label="Your decision on police referral"
-    )
-    rationale = long_text(
-        "Your rationale",
-        required=False,
-        help_text="Required when your decision differs from the assessment, or while it is provisional.",
-        rows=4,
-    )
-
-
-class NoteForm(forms.Form):
-    text = long_text("Add a note to the chronology", rows=3)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["text"].widget.attrs["class"] = "textarea form-control"  # as crispy would add
-
-    def clean_text(self):
-        value = self.cleaned_data["text"]
-        if not value.strip():
-            raise ValidationError("Write the note before saving it.")
-        return value
-
-
-class CorrectionForm(forms.Form):
-    new_text = long_text("Corrected text", required=False, rows=8)
-    reason = forms.CharField(
-        label="Why is this being corrected?",
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say why this is being corrected."},
-    )
-
-
 class AddPupilForm(forms.Form):
     pupil = forms.ModelChoiceField(queryset=Pupil.objects.none(), widget=forms.HiddenInput)
     part = forms.ChoiceField(label="Their part", choices=ChildPart.choices)
@@ -476,134 +414,3 @@ class RemoveChildForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say why this child is being taken off the case."},
     )
-
-
-class ConcernForm(forms.Form):
-    children = forms.CharField(
-        label="Which child or children is this about?",
-        max_length=300,
-        help_text="Names, or a description if you do not know them.",
-    )
-    what_happened = long_text(
-        "What did you see, hear or get told?",
-        help_text="Write what happened and when, in the words that were used. The DSL will follow it up; you will not be able to read it back.",
-        rows=8,
-    )
-
-
-class NoFurtherActionForm(forms.Form):
-    reason = forms.CharField(
-        label="Why is no further action needed?",
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Record why no further action is needed."},
-    )
-
-
-class AssignForm(forms.Form):
-    user = forms.ModelChoiceField(
-        queryset=User.objects.none(),
-        label="Assign a member of pastoral staff",
-        widget=forms.Select(attrs={"class": "select form-select"}),  # as crispy would add
-    )
-
-    def __init__(self, *args, school_id: int, exclude_ids=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
-            User.objects.filter(roles__school_id=school_id, roles__role=Role.PASTORAL, is_active=True)
-            .exclude(pk__in=list(exclude_ids))
-            .distinct()
-            .order_by("full_name")
-        )
-
-
-# --- Pupil records ------------------------------------------------------------------------------
-
-
-class PupilImportForm(forms.Form):
-    file = forms.FileField(
-        label="Pupil list from your MIS (CSV file)",
-        help_text="Up to 5 MB and 20,000 pupils. Nothing is changed until you have checked the report and chosen to import.",
-        widget=forms.FileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
-        error_messages={"required": "Choose the CSV file exported from your MIS.", "empty": "The file is empty."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Check the file"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > mis.MAX_BYTES:
-            raise ValidationError(
-                f"The file is larger than {mis.MAX_BYTES // (1024 * 1024)} MB. Export only the columns Safeguard needs "
-                "(UPN, names, date of birth, year group and the five vulnerability columns) and upload it again."
-            )
-        return upload
-
-
-YEAR_GROUP_CHOICES = [(value, mis.year_group_label(value)) for value in range(mis.RECEPTION, mis.MAX_YEAR_GROUP + 1)]
-
-
-def _flag_field(name: str) -> forms.BooleanField:
-    return forms.BooleanField(label=capfirst(Pupil._meta.get_field(name).verbose_name), required=False)
-
-
-class PupilEditForm(forms.Form):
-    """Correct a pupil record. The checks are the import's (cases.pupil_import), so both say the same."""
-
-    first_name = forms.CharField(label="First name", max_length=mis.NAME_MAX)
-    last_name = forms.CharField(label="Last name", max_length=mis.NAME_MAX)
-    date_of_birth = forms.DateField(
-        label="Date of birth",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a real date, for example 3 March 2014.", "required": "Enter the date of birth."},
-    )
-    year_group = forms.TypedChoiceField(label="Year group", choices=YEAR_GROUP_CHOICES, coerce=int)
-    child_protection_plan = _flag_field("child_protection_plan")
-    child_in_need_plan = _flag_field("child_in_need_plan")
-    looked_after = _flag_field("looked_after")
-    open_to_social_care = _flag_field("open_to_social_care")
-    known_to_police = _flag_field("known_to_police")
-    reason = forms.CharField(
-        label="Reason for the change",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=(
-            "For example: \u201cthe MIS had the wrong date of birth\u201d or "
-            "\u201ca child protection plan started on 4 May\u201d."
-        ),
-        error_messages={"required": "Say why the record is being changed."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.layout = Layout(
-            Fieldset("The pupil", "first_name", "last_name", "date_of_birth", "year_group"),
-            Fieldset(
-                "Known to children's social care or the police",
-                *mis.FLAG_FIELDS,
-            ),
-            "reason",
-        )
-        self.helper.add_input(Submit("submit", "Save the corrected record"))
-
-    @classmethod
-    def initial_for(cls, pupil: Pupil) -> dict:
-        return {name: getattr(pupil, name) for name in mis.EDITABLE_FIELDS}
-
-    def clean_date_of_birth(self):
-        value = self.cleaned_data["date_of_birth"]
-        problem = mis.date_of_birth_problem(value, today=timezone.localdate())
-        if problem:
-            raise ValidationError(mis.sentence(problem))
-        return value
-
-    def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in mis.EDITABLE_FIELDS}
-
-
-def local_now_for_input() -> str:
-    return datetime.now(tz=timezone.get_current_timezone()).strftime(DATETIME_LOCAL)

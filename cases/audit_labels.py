@@ -1,0 +1,63 @@
+"""How the cases app's audit actions read to a head teacher (the reports and each case's access
+log). Each app words its own; the reports combine them (desk.reports.labels)."""
+
+from __future__ import annotations
+
+#: The view of a case, and a refusal: the two the reports count apart.
+VIEWED = "cases.case.viewed"
+REFUSED = "cases.case.access_refused"
+CASE_OBJECT = "cases.case"
+
+ACTION_WORDS = {
+    VIEWED: "Opened the case",
+    REFUSED: "Was refused access",
+    "cases.case.created": "Opened a new case",
+    "cases.disclosure.recorded": "Recorded the disclosure",
+    "cases.disclosure.facts_changed": "Changed the facts",
+    "cases.assessment.created": "The criteria were re-assessed",
+    "cases.decision.recorded": "Recorded a decision",
+    "cases.case.assigned": "Assigned pastoral staff",
+    "cases.case.unassigned": "Ended an assignment",
+    "cases.case.closed": "Closed the case",
+    "cases.case.reopened": "Reopened the case",
+    "cases.case.reviewed": "Recorded a review",
+    "cases.child.added": "Added a child",
+    "cases.child.removed": "Took a child off the case",
+    "cases.other_child.added": "Added a child who is not a pupil",
+    "cases.other_child.removed": "Took a child who is not a pupil off the case",
+    "cases.note.added": "Added a note",
+    "cases.note.corrected": "Corrected a note",
+    "cases.narrative.corrected": "Corrected the record",
+    "cases.concern.raised": "Raised a concern",
+    "cases.concern.viewed": "Read a concern",
+    "cases.concern.no_further_action": "Decided no further action on a concern",
+    "cases.concern.case_opened": "Opened a case from a concern",
+    "cases.concern.access_refused": "Was refused a concern",
+    "cases.attachment.added": "Attached a document",
+    "cases.attachment.refused": "A document was refused",
+    "cases.attachment.downloaded": "Downloaded a document",
+    "cases.pupil.viewed": "Read a pupil's record",
+    "cases.pupil.updated": "Corrected a pupil's record",
+    "cases.pupil.searched": "Searched the pupil roll",
+    "cases.pupil.access_refused": "Was refused a pupil's record",
+    "cases.pupil_import.previewed": "Checked a pupil import",
+    "cases.pupil_import.applied": "Imported pupils",
+    "cases.pupil_import.viewed": "Read a pupil import's report",
+    "cases.pupil_import.access_refused": "Was refused a pupil import",
+}
+
+#: What someone tried to do when refused (safeguard.roles.CaseAction values).
+ATTEMPT_WORDS = {
+    "view": "open the case",
+    "manage": "change the case",
+    "add_note": "add a note",
+    "complete_own_action": "complete an action",
+    "view_access_log": "read the access log",
+}
+
+#: Why they were refused (cases.access.get_case_for_user).
+REFUSAL_WORDS = {
+    "not_found": "no case has that number",
+    "not_visible": "not a case they may see",
+    "not_permitted": "they may read it but not do that",
+}

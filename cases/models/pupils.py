@@ -1,0 +1,104 @@
+"""Pupils on the school roll (as the MIS holds them), corrections to their records, and imports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+from safeguard.models import School
+
+
+class Pupil(models.Model):
+    """A pupil on the school roll, as the school's management information system (MIS) holds them."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pupils")
+    upn = models.CharField("UPN", max_length=13, help_text="Unique Pupil Number (13 characters).")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    year_group = models.SmallIntegerField(help_text="0 for Reception, 1–13 for Years 1–13.")
+
+    # C5: "already recognised as vulnerable by children's social care or the police" — read from
+    # the pupil record, never asked again per case.
+    child_protection_plan = models.BooleanField("child protection plan", default=False)
+    child_in_need_plan = models.BooleanField("child in need plan", default=False)
+    looked_after = models.BooleanField("looked-after child", default=False)
+    open_to_social_care = models.BooleanField("open to children's social care", default=False)
+    known_to_police = models.BooleanField("known to police or youth justice", default=False)
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [models.UniqueConstraint(fields=["school", "upn"], name="pupil_upn_unique_in_school")]
+        indexes = [
+            models.Index(fields=["school", "last_name", "first_name"]),
+        ]
+
+    VULNERABILITY_FIELDS = (
+        "child_protection_plan",
+        "child_in_need_plan",
+        "looked_after",
+        "open_to_social_care",
+        "known_to_police",
+    )
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def year_group_label(self) -> str:
+        return "Reception" if self.year_group == 0 else f"Year {self.year_group}"
+
+    def vulnerabilities(self) -> list[str]:
+        """The recorded vulnerability flags, in the words of the pupil record."""
+        return [str(self._meta.get_field(name).verbose_name) for name in self.VULNERABILITY_FIELDS if getattr(self, name)]
+
+
+class PupilChange(models.Model):
+    """A correction to a pupil record made in Safeguard, with its reason and the values either side.
+
+    Changes made by an MIS import are recorded on the PupilImport's report instead."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="changes")
+    fields = models.JSONField(default=list)
+    before = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    after = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    reason = models.TextField()
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["made_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Change to pupil {self.pupil_id}"
+
+
+class PupilImport(models.Model):
+    """An MIS export uploaded for import: previewed first (dry run), then applied whole or not at all."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Checked, not yet imported"
+        APPLIED = "applied", "Imported"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=200)
+    content = models.TextField()
+    report = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
