@@ -280,7 +280,9 @@ def decisions(school_id: int, period: Period, which: str) -> QuerySet[Decision]:
     if which == AGAINST:
         qs = qs.filter(assessment_outcome=Outcome.REQUIRED, decision=DecisionChoice.NOT_REFER)
     else:
-        qs = qs.filter(assessment_outcome=Outcome.NOT_REQUIRED, decision__in=[DecisionChoice.REFER, DecisionChoice.ALREADY_REFERRED])
+        qs = qs.filter(
+            assessment_outcome=Outcome.NOT_REQUIRED, decision__in=[DecisionChoice.REFER, DecisionChoice.ALREADY_REFERRED]
+        )
     return (
         qs.annotate(superseded=Exists(later))
         .select_related("made_by", "case")

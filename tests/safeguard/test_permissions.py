@@ -55,8 +55,6 @@ REFUSAL_ACTIONS = {
 }
 
 
-
-
 def _check(response, expected: int, where: str, world, persona: str, before: int) -> None:
     assert response.status_code == expected, f"{where}: {response.status_code}, expected {expected}"
     assert_security_headers(response, where)
