@@ -394,22 +394,93 @@ class RefusalBurst(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notification. Holds a case reference and a link, never a child's name."""
+    """An in-app notification. Holds a case reference and a link, never a child's name.
+
+    ``subject`` says what it asks about ("concern:12", "step:5", "case:4", "action:9"), so that
+    when that no longer asks anything of anyone (the concern triaged, the step made, the case
+    closed) the notification clears itself (``cleared_at``) and moves from "needs doing" to the
+    history. ``case_id`` is the case it is about, if any (a plain number: the core knows no cases),
+    so a notification about a case the reader can no longer see is never shown."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
     url = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=60, blank=True)
+    case_id = models.BigIntegerField(null=True, blank=True)
+    #: An urgent concern or a required police referral: it stands out, and its email ignores quiet hours.
+    urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["recipient", "cleared_at", "created_at"], name="notification_inbox_idx"),
+            models.Index(fields=["subject", "cleared_at"], name="notification_subject_idx"),
+            models.Index(fields=["case_id", "cleared_at"], name="notification_case_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class AlertEmail(models.Model):
+    """The email that tells someone of a notification: written in the same transaction as the change
+    that asks them to act, sent by the Celery worker exactly once (a claim with a token, as the
+    reminders are), retried with back-off, and shown to the DSLs if the mail server refuses it.
+
+    Holds no child's name and no case content: what kind of thing, its reference, and a link."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        CLAIMED = "claimed", "Being sent"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "No longer needed when due"
+        FAILED = "failed", "Could not be emailed"
+
+    notification = models.OneToOneField(Notification, on_delete=models.CASCADE, related_name="email")
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    subject_line = models.CharField(max_length=200)
+    body = models.TextField()
+    deliver_at = models.DateTimeField()
+    #: Sent with the person's other alerts in one morning summary, as they chose for this kind.
+    in_digest = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "deliver_at"], name="alert_email_due_idx"),
+            models.Index(fields=["school", "status"], name="alert_email_school_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_line} to {self.recipient_id}"
+
+
+class AlertPreference(models.Model):
+    """How one person wants the email of one kind of alert: at once, or in the morning summary.
+    Urgent concerns and required police referrals are always at once, whatever is chosen."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="alert_preferences")
+    kind = models.CharField(max_length=40)
+    at_once = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="alert_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}: {'at once' if self.at_once else 'morning summary'}"
 
 
 class WorkerHeartbeat(models.Model):

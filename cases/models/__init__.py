@@ -16,7 +16,7 @@ from cases.models.cases import (
     Correction,
     Note,
 )
-from cases.models.concerns import Concern, ConcernStatus, DisclosureDraft
+from cases.models.concerns import Concern, ConcernPupil, ConcernStatus, DisclosureDraft
 from cases.models.disclosures import (
     NARRATIVE_MAX,
     AdultInvolvement,
@@ -53,6 +53,7 @@ __all__ = [
     "CaseUserObjectPermission",
     "ChildPart",
     "Concern",
+    "ConcernPupil",
     "ConcernStatus",
     "Correction",
     "Decision",

@@ -45,10 +45,10 @@ from referrals.models import (
     StepState,
 )
 from referrals.reminder_text import compose
-from referrals.reminder_time import SchoolHours, deliver_at, end_of_school_day, local, local_today, morning
 from referrals.routes import RouteCode
 from safeguard.models import MemberSettings, Notification, School, StaffRole
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, CaseAction
+from safeguard.school_hours import SchoolHours, deliver_at, end_of_school_day, hours_of, local, local_today, morning
 from safeguard.workdays import add_working_days, working_days_between
 
 logger = logging.getLogger(__name__)
@@ -66,12 +66,7 @@ WAIT_FOR_WORKING_DAY = {ReminderKind.ACK_CHASE, ReminderKind.REVIEW_DUE, Reminde
 
 
 def hours_for(school: School) -> SchoolHours:
-    return SchoolHours(
-        quiet_start=school.quiet_hours_start,
-        quiet_end=school.quiet_hours_end,
-        day_end=school.school_day_end,
-        escalation_days=school.overdue_escalation_days,
-    )
+    return hours_of(school)
 
 
 # --- 1. Planning -----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from referrals.reminder_time import SchoolHours, at_local, deliver_at, end_of_school_day, in_quiet_hours, morning
+from safeguard.school_hours import SchoolHours, at_local, deliver_at, end_of_school_day, in_quiet_hours, morning
 
 DEFAULT = SchoolHours()  # quiet 19:00–07:30, school day ends 16:00
 

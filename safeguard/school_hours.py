@@ -1,4 +1,4 @@
-"""When a reminder goes out: pure rules over dates and times, in Europe/London.
+"""When a reminder or an alert goes out: pure rules over dates and times, in Europe/London.
 
 Local times are turned into instants with zoneinfo, so the clock changes (last Sunday of March
 and of October) are handled by the tz database, not by arithmetic. A local time that does not
@@ -29,6 +29,16 @@ class SchoolHours:
     @property
     def has_quiet_hours(self) -> bool:
         return self.quiet_start != self.quiet_end
+
+
+def hours_of(school) -> SchoolHours:
+    """The hours a school set (``School`` quiet hours, end of day, escalation), as plain data."""
+    return SchoolHours(
+        quiet_start=school.quiet_hours_start,
+        quiet_end=school.quiet_hours_end,
+        day_end=school.school_day_end,
+        escalation_days=school.overdue_escalation_days,
+    )
 
 
 def at_local(day: date, clock: time) -> datetime:
