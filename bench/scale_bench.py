@@ -388,6 +388,7 @@ def main() -> None:
                 return made
 
             sc01 = list(Case.objects.filter(school=school).order_by("-created_at").values_list("pk", flat=True)[:200])
+            sc01_references = list(Case.objects.filter(pk__in=sc01[:50]).values_list("reference", flat=True))
             pages_ = Case.objects.filter(school=school, status="closed").count() // 50
             deep = max(pages_ - 2, 1)
             plan = [
@@ -398,6 +399,11 @@ def main() -> None:
                 ("Case page (200 recent cases, at random)", "dsl", [f"/cases/{pk}/" for pk in sc01]),
                 ("Pastoral home page", "pastoral", ["/"]),
                 ("Pastoral case list", "pastoral", ["/cases/"]),
+                # The header's search box: a word in most children's accounts at the school (ranked,
+                # best 20 shown with their snippets), and a case number.
+                ("Search: a word in most accounts (DSL)", "dsl", ["/search/?q=pictures"]),
+                ("Search: a case number (DSL)", "dsl", [f"/search/?q={reference}" for reference in sc01_references]),
+                ("Search: a word in most accounts (pastoral)", "pastoral", ["/search/?q=pictures"]),
             ]
             if args.only:
                 plan = [row for row in plan if args.only.lower() in row[0].lower()]

@@ -52,6 +52,19 @@ def _refuse(user, *, case_id, school_id, action: CaseAction, reason: str, asked_
     )
 
 
+def refuse_on_case(user, case, attempted: str, *, reason: str = "not_permitted") -> None:
+    """Record a refusal of something narrower than the case itself (a step that is not theirs,
+    a move only a DSL makes), before the view answers 404 or 403."""
+    refusal_record(
+        actor=user,
+        action="cases.case.access_refused",
+        obj=case,
+        school=case.school_id,
+        extra={"attempted": attempted, "reason": reason},
+        asked_for=str(case.pk),
+    )
+
+
 def get_case_for_user(user, pk, action: CaseAction = CaseAction.VIEW, *, queryset: QuerySet | None = None):
     """The case ``pk`` if ``user`` may perform ``action`` on it; 404 or 403 otherwise."""
     qs = queryset if queryset is not None else Case.objects.select_related("school")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cases.criteria import OUTCOME_WORDS, Outcome
 from cases.models import (
+    NARRATIVE_LABELS,
     Assessment,
     Case,
     CaseAssignment,
@@ -27,14 +28,14 @@ from cases.models import (
     Note,
     OtherChild,
 )
-from cases.services.disclosures import NARRATIVE_LABELS
 from safeguard.models import User
 
 
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    case_id: int
+    #: None for a concern kept on the pupil's record only (it belongs to no case).
+    case_id: int | None
     case_reference: str
     kind: str
     title: str
@@ -203,6 +204,20 @@ def _assignment_entries(rows, cases) -> Iterable[Entry]:
             )
 
 
+def concern_text(c: Concern) -> str:
+    """What a concern's entry says: what was seen or heard, and the rest the member of staff gave."""
+    parts = [c.what_happened.strip()]
+    if c.child_words.strip():
+        parts.append(f"The child said: {c.child_words.strip()}")
+    if c.where:
+        parts.append(f"Where: {c.where}")
+    if c.happened_at:
+        parts.append(f"When: {timezone.localtime(c.happened_at):%-d %b %Y, %H:%M}")
+    if c.told:
+        parts.append(f"They have told: {c.told}")
+    return "\n".join(parts)
+
+
 def _concern_entries(rows, cases) -> Iterable[Entry]:
     for c in rows:
         yield Entry(
@@ -211,8 +226,26 @@ def _concern_entries(rows, cases) -> Iterable[Entry]:
             cases[c.case_id].reference,
             "concern",
             f"Concern {c.reference} raised by a member of staff",
-            c.what_happened,
+            concern_text(c),
         )
+
+
+def pupil_record_entries(concerns: Iterable[Concern]) -> list[Entry]:
+    """Concerns about a pupil that belong to no case (kept on the pupil's record, waiting for
+    triage, or no further action), for the pupil's chronology: so that a pattern shows."""
+    return [
+        Entry(
+            c.raised_at,
+            None,
+            c.reference,
+            "concern",
+            f"Concern {c.reference} ({c.get_status_display().lower()})",
+            concern_text(c) + (f"\nWhy: {c.nfa_reason}" if c.nfa_reason else ""),
+            c.raised_by.full_name if c.raised_by_id else "",
+        )
+        for c in concerns
+        if c.case_id is None
+    ]
 
 
 @dataclass(frozen=True)

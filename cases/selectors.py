@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
 
-from cases import pupil_import as mis
 from cases.access import VIEW_CASE_PERMISSION, cases_visible_to
 from cases.chronology import CASE_SOURCES
 from cases.criteria import OUTCOME_WORDS, Outcome
 from cases.models import (
+    AssignmentEnd,
     Attachment,
     Case,
     CaseAssignment,
     CaseChild,
     CasePlatform,
     CaseReview,
+    CaseStatus,
     CaseStatusChange,
     CaseUserObjectPermission,
     Concern,
+    ConcernPupil,
     ConcernStatus,
     Correction,
     Decision,
@@ -29,6 +31,7 @@ from cases.models import (
     Pupil,
     PupilImport,
 )
+from cases.roll import roll_match
 from safeguard.models import School
 
 
@@ -168,7 +171,48 @@ def platform_suggestions(school) -> list[str]:
 
 
 def triage_queue(school) -> QuerySet[Concern]:
-    return Concern.objects.filter(school=school, status=ConcernStatus.NEW).select_related("raised_by").order_by("raised_at", "id")
+    """Concerns waiting for the DSL: urgent ones first, then the oldest."""
+    return (
+        Concern.objects.filter(school=school, status=ConcernStatus.NEW)
+        .select_related("raised_by")
+        .order_by("-urgent", "raised_at", "id")
+    )
+
+
+def concern_pupils(concern: Concern) -> list[Pupil]:
+    return list(Pupil.objects.filter(concern_links__concern=concern).order_by("last_name", "first_name"))
+
+
+def open_cases_for_concern(user, concern: Concern) -> list[Case]:
+    """The open cases, that ``user`` may read, of the pupils a concern names (to add it to one)."""
+    return list(
+        cases_visible_to(user)
+        .filter(
+            school_id=concern.school_id,
+            status=CaseStatus.OPEN,
+            children__pupil__concern_links__concern=concern,
+            children__removed_at__isnull=True,
+        )
+        .distinct()
+        .order_by("-created_at", "-id")[:20]
+    )
+
+
+def pupil_concerns(pupil: Pupil) -> list[Concern]:
+    """Every concern that names ``pupil`` (for the DSLs, on the pupil's page)."""
+    return list(Concern.objects.filter(pupil_links__pupil=pupil).select_related("raised_by", "case").order_by("raised_at", "id"))
+
+
+def earlier_concerns(concern: Concern, *, limit: int = 20) -> list[Concern]:
+    """Other concerns naming any pupil this one names (a pattern the DSL should see at triage)."""
+    named = ConcernPupil.objects.filter(concern=concern).values("pupil_id")
+    return list(
+        Concern.objects.filter(pupil_links__pupil_id__in=named)
+        .exclude(pk=concern.pk)
+        .distinct()
+        .select_related("case")
+        .order_by("-raised_at", "-id")[:limit]
+    )
 
 
 def concerns_dealt_with(school, *, limit: int = 30) -> list[Concern]:
@@ -184,7 +228,6 @@ def concerns_dealt_with(school, *, limit: int = 30) -> list[Concern]:
 
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 20
-SEARCH_MAX_WORDS = 5
 RECENT_IMPORTS = 20
 
 
@@ -199,21 +242,26 @@ def recent_pupil_imports(school) -> list[PupilImport]:
     )
 
 
+def search_roll(school, query: str) -> tuple[list[Pupil], bool]:
+    """Pupils of ``school`` by name or UPN, for any member of staff naming them in a concern: no
+    sign of whether a pupil has cases. At most SEARCH_LIMIT, and whether there were more."""
+    found = list(
+        Pupil.objects.filter(school=school)
+        .filter(roll_match(query))
+        .only("pk", "first_name", "last_name", "year_group", "upn", "school_id")
+        .order_by("last_name", "first_name", "pk")[: SEARCH_LIMIT + 1]
+    )
+    return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
+
+
 def search_pupils(school, query: str) -> tuple[list[Pupil], bool]:
     """Pupils of ``school`` whose first or last name contains every word, or whose UPN is the query.
 
     One query however many match; at most SEARCH_LIMIT, and whether there were more.
     """
-    words = query.split()[:SEARCH_MAX_WORDS]
-    condition = Q()
-    for word in words:
-        condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-    upn = mis.normalise_upn(query)
-    if mis.is_upn(upn):
-        condition |= Q(upn=upn)
     found = list(
         Pupil.objects.filter(school=school)
-        .filter(condition)
+        .filter(roll_match(query))
         .annotate(has_cases=Exists(CaseChild.objects.filter(pupil=OuterRef("pk"))))
         .order_by("last_name", "first_name", "pk")[: SEARCH_LIMIT + 1]
     )
@@ -238,3 +286,17 @@ def assignment_mismatches(*, school=None) -> list[tuple[int, int, str]]:
         [(case_id, user_id, "access granted with no assignment recorded") for case_id, user_id in granted - recorded]
         + [(case_id, user_id, "an assignment recorded with no access granted") for case_id, user_id in recorded - granted]
     )
+
+
+def cases_needing_assignee(school) -> QuerySet[Case]:
+    """Open cases whose assigned member of staff left, until a DSL assigns someone new or says
+    nobody new is needed (the DSL home page's "Needs a new owner")."""
+    waiting = CaseAssignment.objects.filter(case=OuterRef("pk"), ended_because=AssignmentEnd.LEFT, followed_up_at__isnull=True)
+    return Case.objects.filter(school=school, status=CaseStatus.OPEN).filter(Exists(waiting))
+
+
+def open_assignments_of(user, school) -> int:
+    """How many open cases of ``school`` a person is assigned to (a number: the IT administrator sees it)."""
+    return CaseAssignment.objects.filter(
+        user=user, ended_at__isnull=True, case__school=school, case__status=CaseStatus.OPEN
+    ).count()

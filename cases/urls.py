@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/attachments/<int:attachment_id>/", attachments.attachment_download, name="attachment_download"),
     path("<int:pk>/assign/", cases.case_assign, name="case_assign"),
     path("<int:pk>/unassign/<int:user_id>/", cases.case_unassign, name="case_unassign"),
+    path("<int:pk>/nobody-new-needed/", cases.case_nobody_new_needed, name="case_nobody_new_needed"),
 ]
 
 pupil_urlpatterns = [
@@ -32,5 +33,8 @@ concern_urlpatterns = [
     path("new/", concerns.concern_new, name="concern_new"),
     path("sent/", concerns.concern_sent, name="concern_sent"),
     path("<int:pk>/", concerns.concern_detail, name="concern_detail"),
+    path("pupils/", concerns.concern_pupil_search, name="concern_pupil_search"),
     path("<int:pk>/no-further-action/", concerns.concern_nfa, name="concern_nfa"),
+    path("<int:pk>/pupil-record/", concerns.concern_pupil_record, name="concern_pupil_record"),
+    path("<int:pk>/add-to-case/<int:case_id>/", concerns.concern_add_to_case, name="concern_add_to_case"),
 ]

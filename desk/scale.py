@@ -44,7 +44,9 @@ from cases.models import (
     Disclosure,
     Note,
     Pupil,
+    SearchEntry,
 )
+from cases.search import case_entry, note_entry
 from desk.demo.people import birth_range_for_year_group
 from referrals.models import Action, ChildVoice, ParentContact, Route, Step, StepEvent
 from safeguard.audit import ChainSealer
@@ -60,6 +62,14 @@ PLATFORMS = ("Snapchat", "Instagram", "WhatsApp", "TikTok", "Discord", "YouTube"
 KIND_FIELDS = ("kind_image_sharing", "kind_exploitation", "kind_sexualised_bullying", "kind_unwanted_sexualisation")
 METHODS = ("in_person", "in_person", "in_person", "in_writing", "through_friend", "through_parent", "staff_noticed")
 STAFF_SHAPE = (("dsl", 1), ("deputy_dsl", 1), ("head", 1), ("it_admin", 1), ("pastoral", 8), ("staff", 6))
+#: The child's account, by the first kind of harassment the case is (so a search for a word finds
+#: some accounts, not all or none). Fictional, as everything here.
+ACCOUNTS = {
+    "kind_image_sharing": "Fictional account for scale testing: a picture of me was shared in a group chat on {platform}.",
+    "kind_exploitation": "Fictional account for scale testing: someone on {platform} says they will post my pictures unless I send more.",
+    "kind_sexualised_bullying": "Fictional account for scale testing: people in my year keep calling me names on {platform}.",
+    "kind_unwanted_sexualisation": "Fictional account for scale testing: an older pupil keeps asking me for pictures on {platform}.",
+}
 CHANGE_ACTIONS = (
     "cases.note.added",
     "cases.disclosure.facts_changed",
@@ -285,7 +295,7 @@ class ScaleBuilder:
                     disclosed_at=row["disclosed"],
                     method=rng.choice(METHODS),
                     disclosed_to="Form tutor",
-                    child_account="Fictional account for scale testing.",
+                    child_account=ACCOUNTS[next(k for k in KIND_FIELDS if row["kinds"][k])].format(platform=row["platforms"][0]),
                     incident_date=row["incident"],
                     adult_involvement=row["adult"],
                     imagery=row["imagery"],
@@ -331,6 +341,13 @@ class ScaleBuilder:
             for batch in _batches(rows, 2000):
                 model.objects.bulk_create(batch)
         self._done("disclosures (with children and platforms)", len(disclosures))
+        # What case_create and disclosure_record index, in bulk: the database indexes the words
+        # itself (PostgreSQL's generated tsvector, SQLite's FTS5 triggers).
+        entries = [case_entry(case, "summary", case.summary) for case in cases]
+        entries += [case_entry(d.case, "child_account", d.child_account) for d in disclosures]
+        for batch in _batches(entries, 2000):
+            SearchEntry.objects.bulk_create(batch)
+        self._done("search index entries (summaries and accounts)", len(entries))
         self._done("assessments by the criteria engine", len(assessments))
         # The case keeps its latest outcome beside it, so lists need no join.
         Case.objects.bulk_update(
@@ -558,6 +575,10 @@ class ScaleBuilder:
                 model.objects.bulk_create(batch)
         self._done("step history events", len(events))
         self._done("notes", len(notes))
+        entries = [note_entry(note) for note in notes]
+        for batch in _batches(entries, 5000):
+            SearchEntry.objects.bulk_create(batch)
+        self._done("search index entries (notes)", len(entries))
         self._done("records of the child's voice", len(voices))
         self._done("records of contact with parents", len(parents))
         self._done("closures", len(closures))

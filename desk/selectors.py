@@ -4,7 +4,7 @@ page. Each reaches cases only through the permission gateway (``cases.access``).
 from __future__ import annotations
 
 from cases import selectors as case_selectors
-from cases.chronology import CASE_SOURCES, Entry, chronology
+from cases.chronology import CASE_SOURCES, Entry, chronology, pupil_record_entries
 from cases.models import Case, CaseStatus
 from referrals import selectors as referral_selectors
 from referrals.chronology import REFERRAL_SOURCES
@@ -36,6 +36,7 @@ def home_panels(user, school: School) -> dict:
         panels["suggestions"] = list(suggestions[:5])
         panels["suggestion_count"] = suggestions.count()
         panels["reviews_due"] = referral_selectors.reviews_due(user, school)
+        panels["needs_owner"] = needs_new_owner(school)
     elif Role.HEAD in roles:
         cases = case_selectors.case_list(user, school=school)
         panels["school_cases"] = list(cases[:HOME_LIST_LIMIT])
@@ -45,10 +46,22 @@ def home_panels(user, school: School) -> dict:
         panels["my_cases"] = list(mine[:HOME_LIST_LIMIT])
         panels["my_case_count"] = mine.count()
         panels["my_actions"] = referral_selectors.my_actions(user, school=school)
+        panels["my_steps"] = referral_selectors.my_steps(user, school=school)
     if Role.IT_ADMIN in roles:
         panels["staff_count"] = staff_for_school(school).count()
         panels["worker"] = worker_status()
     return panels
+
+
+def needs_new_owner(school: School, *, limit: int = HOME_LIST_LIMIT) -> dict:
+    """The DSL home page's "Needs a new owner": steps and actions whose owner left (or that nobody
+    owns), and open cases whose assigned member of staff left. Empty when nothing waits."""
+    work = referral_selectors.needing_owner(school, limit=limit)
+    cases = case_selectors.cases_needing_assignee(school).order_by("created_at", "id")
+    shown = list(cases[:limit])
+    found = {**work, "cases": shown, "case_count": len(shown) if len(shown) < limit else cases.count()}
+    found["any"] = bool(found["step_count"] or found["action_count"] or found["case_count"])
+    return found
 
 
 def case_chronology(page: case_selectors.CasePage, *, also_loaded: dict | None = None, only_actions_of=None) -> list[Entry]:
@@ -64,8 +77,12 @@ def case_chronology(page: case_selectors.CasePage, *, also_loaded: dict | None =
     )
 
 
-def pupil_page(pupil, visible_case_ids: list[int], *, only_actions_of=None) -> dict:
-    """One child's chronology across the cases the viewer may read (``cases.access``)."""
+def pupil_page(pupil, visible_case_ids: list[int], *, only_actions_of=None, with_concerns: bool = False) -> dict:
+    """One child's chronology across the cases the viewer may read (``cases.access``) and, for the
+    school's DSLs (``with_concerns``), the concerns about them that belong to no case: kept on
+    their record, waiting for triage, or no further action, so a pattern shows."""
     cases = list(Case.objects.filter(pk__in=visible_case_ids).order_by("-created_at"))
     entries = chronology(visible_case_ids, sources=CHRONOLOGY_SOURCES, only_actions_of=only_actions_of)
-    return {"pupil": pupil, "cases": cases, "chronology": entries}
+    if with_concerns:
+        entries = sorted(entries + pupil_record_entries(case_selectors.pupil_concerns(pupil)), key=lambda e: (e.at, e.order))
+    return {"pupil": pupil, "cases": cases, "chronology": entries, "with_concerns": with_concerns}

@@ -3,7 +3,8 @@
 from django.urls import include, path
 
 from cases.urls import concern_urlpatterns, pupil_urlpatterns
-from desk.views import cases, home, pupils, settings
+from cases.views.search import search_page
+from desk.views import alerts, cases, home, pupils, settings, staff
 from referrals.urls import case_urlpatterns as referral_case_urlpatterns
 
 urlpatterns = [
@@ -11,7 +12,11 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/access-log/", cases.case_access_log, name="case_access_log"),
     path("pupils/<int:pk>/", pupils.pupil_detail, name="pupil_detail"),
+    path("search/", search_page, name="search"),
     path("settings/school/", settings.school_settings, name="school_settings"),
+    path("staff/<int:user_id>/deactivate/", staff.staff_deactivate, name="staff_deactivate"),
+    path("notifications/", alerts.notification_list, name="notification_list"),
+    path("account/alerts/", alerts.alert_preferences, name="alert_preferences"),
     path("reports/", include("desk.reports.urls")),
     path("", include("safeguard.urls")),
     path("cases/", include("cases.urls")),

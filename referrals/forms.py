@@ -134,6 +134,13 @@ class ActionForm(forms.Form):
         self.fields["owner"].label = "Who does it"
 
 
+class ActionOwnerForm(forms.Form):
+    def __init__(self, *args, school_id: int, owner_roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"] = staff_at(school_id, owner_roles)
+        self.fields["owner"].label = "Who does it now"
+
+
 class ActionCompleteForm(forms.Form):
     note = forms.CharField(
         label="What was done (optional)", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from cases.models import Case, Pupil
+from referrals.ownership import PASTORAL_ROUTES
 from referrals.steps import CHOICES as STEP_STATE_CHOICES
 from referrals.steps import OPEN_STATES, REFERENCE_MAX, StepState
 from safeguard.models import School
@@ -117,6 +118,11 @@ class Step(models.Model):
         return self.state in OPEN_STATES
 
     @property
+    def owner_works_it(self) -> bool:
+        """Whether its owner works it through even without leading the case (``referrals.ownership``)."""
+        return self.route.code in PASTORAL_ROUTES
+
+    @property
     def title(self) -> str:
         if self.platform:
             return f"{self.route.name}: {self.platform}"
@@ -156,7 +162,8 @@ class Action(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actions")
     step = models.ForeignKey(Step, on_delete=models.PROTECT, null=True, blank=True, related_name="actions")
     title = models.CharField(max_length=300)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="actions")
+    #: None only when its owner left and nobody has taken it yet (every DSL sees it as needing a new owner).
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="actions")
     due_date = models.DateField()
     status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN)
     done_at = models.DateTimeField(null=True, blank=True)

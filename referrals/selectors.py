@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from cases.access import cases_visible_to
@@ -131,6 +131,22 @@ def my_actions(user, *, school, include_done: bool = False) -> list[Action]:
     return actions
 
 
+def my_steps(user, *, school) -> list[Step]:
+    """The open steps a person owns at ``school`` on cases they may still see (for pastoral staff:
+    the school-support steps they work through)."""
+    steps = list(
+        Step.objects.filter(
+            owner=user, state__in=OPEN_STATES, case__in=cases_visible_to(user).filter(school=school, status=CaseStatus.OPEN)
+        )
+        .select_related("case", "route")
+        .order_by("due_date", "id")[:MY_ACTIONS_LIMIT]
+    )
+    today = timezone.localdate()
+    for step in steps:
+        step.overdue = bool(step.due_date and step.due_date < today and step.state == StepState.TODO)
+    return steps
+
+
 def reviews_due(user, school, *, today: date | None = None) -> list[Case]:
     today = today or timezone.localdate()
     return list(
@@ -158,3 +174,77 @@ def reminder_counts(school) -> dict[str, int]:
         {row["status"]: row["n"] for row in Reminder.objects.filter(school=school).values("status").annotate(n=Count("id"))}
     )
     return counts
+
+
+# --- Work that needs a new owner (someone left) ----------------------------------------------
+
+#: Owned by nobody, or by someone who can no longer log in.
+_UNOWNED = Q(owner__isnull=True) | Q(owner__is_active=False)
+
+
+def _open_steps(school):
+    return Step.objects.filter(case__school=school, case__status=CaseStatus.OPEN, state__in=OPEN_STATES)
+
+
+def _open_actions(school):
+    return Action.objects.filter(case__school=school, case__status=CaseStatus.OPEN, status=ActionStatus.OPEN)
+
+
+def steps_needing_owner(school) -> QuerySet[Step]:
+    """Open steps (on open cases) owned by nobody, or by someone whose account is deactivated.
+    A suggestion nobody has accepted yet has no owner by design, and is not among them."""
+    return _open_steps(school).exclude(state=StepState.SUGGESTED).filter(_UNOWNED)
+
+
+def actions_needing_owner(school) -> QuerySet[Action]:
+    return _open_actions(school).filter(_UNOWNED)
+
+
+def steps_owned_by(user, school) -> QuerySet[Step]:
+    return _open_steps(school).exclude(state=StepState.SUGGESTED).filter(owner=user)
+
+
+def actions_owned_by(user, school) -> QuerySet[Action]:
+    return _open_actions(school).filter(owner=user)
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """The open work one person holds at a school, as numbers (all the IT administrator sees)."""
+
+    steps: int
+    actions: int
+    first_due: date | None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.steps or self.actions)
+
+    @property
+    def words(self) -> str:
+        parts = []
+        if self.steps:
+            parts.append(f"{self.steps} referral step{'s' if self.steps != 1 else ''}")
+        if self.actions:
+            parts.append(f"{self.actions} action{'s' if self.actions != 1 else ''}")
+        return " and ".join(parts) or "nothing"
+
+
+def holdings_of(user, school) -> Holdings:
+    steps = steps_owned_by(user, school).aggregate(n=Count("id"), due=Min("due_date"))
+    actions = actions_owned_by(user, school).aggregate(n=Count("id"), due=Min("due_date"))
+    dues = [d for d in (steps["due"], actions["due"]) if d]
+    return Holdings(steps=steps["n"], actions=actions["n"], first_due=min(dues) if dues else None)
+
+
+def needing_owner(school, *, limit: int = 50) -> dict:
+    """The DSL home page's "Needs a new owner" steps and actions (at most ``limit`` of each, with how many in all)."""
+    steps = steps_needing_owner(school).select_related("case", "route", "owner").order_by("due_date", "id")
+    actions = actions_needing_owner(school).select_related("case", "owner").order_by("due_date", "id")
+    shown_steps, shown_actions = list(steps[:limit]), list(actions[:limit])
+    return {
+        "steps": shown_steps,
+        "step_count": len(shown_steps) if len(shown_steps) < limit else steps.count(),
+        "actions": shown_actions,
+        "action_count": len(shown_actions) if len(shown_actions) < limit else actions.count(),
+    }

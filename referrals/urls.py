@@ -10,6 +10,7 @@ case_urlpatterns = [
     path("actions/add/", actions.action_add, name="action_add"),
     path("actions/<int:action_id>/done/", actions.action_complete, name="action_complete"),
     path("actions/<int:action_id>/cancel/", actions.action_cancel, name="action_cancel"),
+    path("actions/<int:action_id>/owner/", actions.action_reassign, name="action_reassign"),
     path("child-voice/add/", people.child_voice_add, name="child_voice_add"),
     path("parents/add/", people.parent_contact_add, name="parent_contact_add"),
     path("close/", closure.case_close, name="case_close"),

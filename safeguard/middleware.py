@@ -145,6 +145,7 @@ WITHOUT_SECOND_FACTOR = frozenset(
         "otp_setup",
         "otp_verify",
         "concern_new",
+        "concern_pupil_search",
         "concern_sent",
         "home",
         "school_switch",

@@ -46,6 +46,7 @@ class CaseAction(StrEnum):
     VIEW = "view"  # read the case, its facts and chronology
     ADD_NOTE = "add_note"  # add a note to the chronology
     COMPLETE_OWN_ACTION = "complete_own_action"  # complete an action assigned to oneself
+    WORK_OWN_STEP = "work_own_step"  # work through a step one owns (referrals.ownership says which)
     MANAGE = "manage"  # record and correct facts, decide, refer, assign, close, reopen
     VIEW_ACCESS_LOG = "view_access_log"  # the per-case access log
 
@@ -63,7 +64,7 @@ def case_actions(roles: Iterable[str], *, assigned: bool) -> frozenset[CaseActio
     if Role.HEAD in held:
         allowed |= {CaseAction.VIEW, CaseAction.VIEW_ACCESS_LOG}
     if Role.PASTORAL in held and assigned:
-        allowed |= {CaseAction.VIEW, CaseAction.ADD_NOTE, CaseAction.COMPLETE_OWN_ACTION}
+        allowed |= {CaseAction.VIEW, CaseAction.ADD_NOTE, CaseAction.COMPLETE_OWN_ACTION, CaseAction.WORK_OWN_STEP}
     return frozenset(allowed)
 
 

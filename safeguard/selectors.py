@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from safeguard.models import Notification, School, StaffApproval, StaffRole, User, WorkerHeartbeat
+from safeguard.models import AlertEmail, Notification, School, StaffApproval, StaffRole, User, WorkerHeartbeat
 from safeguard.permissions import user_roles
 
 SESSION_SCHOOL_KEY = "safeguard_school_id"
@@ -90,11 +90,20 @@ def users_with_role(school_id: int, roles) -> QuerySet[User]:
 
 
 def unread_notification_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """What still asks something of them and they have not looked at (the header's badge)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True, cleared_at__isnull=True).count()
 
 
 def notifications_for(user, *, limit: int = 50) -> list[Notification]:
     return list(Notification.objects.filter(recipient=user).order_by("-created_at", "-id")[:limit])
+
+
+def notifications_inbox(user, *, limit: int = 50) -> tuple[list[Notification], list[Notification]]:
+    """What still needs doing (urgent first, then newest), and the history (what has cleared)."""
+    mine = Notification.objects.filter(recipient=user)
+    open_ = list(mine.filter(cleared_at__isnull=True).order_by("-urgent", "-created_at", "-id")[:limit])
+    history = list(mine.filter(cleared_at__isnull=False).order_by("-created_at", "-id")[:limit])
+    return open_, history
 
 
 def worker_status() -> dict:
@@ -104,3 +113,12 @@ def worker_status() -> dict:
         return {"seen": False, "healthy": False, "last_seen": None, "hostname": ""}
     healthy = timezone.now() - beat.last_seen < timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS)
     return {"seen": True, "healthy": healthy, "last_seen": beat.last_seen, "hostname": beat.hostname}
+
+
+def failed_alert_emails(school: School, *, limit: int = 50) -> list[AlertEmail]:
+    """Alert emails the mail server refused every time (the person still has the notification)."""
+    return list(
+        AlertEmail.objects.filter(school=school, status=AlertEmail.Status.FAILED)
+        .select_related("recipient", "notification")
+        .order_by("-created_at")[:limit]
+    )

@@ -209,6 +209,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "safeguard.tasks.heartbeat", "schedule": 30.0},
     "check-platform-reports": {"task": "referrals.tasks.check_platform_reports", "schedule": 15 * 60.0},
     "sweep-reminders": {"task": "referrals.tasks.sweep_reminders", "schedule": 2 * 60.0},
+    "sweep-alert-emails": {"task": "safeguard.tasks.sweep_alert_emails", "schedule": 2 * 60.0},
     # Every night at 02:15 UK time (CELERY_TIMEZONE): check the whole audit hash chain.
     "verify-audit-chain": {"task": "safeguard.tasks.verify_audit_chain", "schedule": crontab(hour=2, minute=15)},
     # Who may read a case (guardian's permission) and the assignments' history agree.

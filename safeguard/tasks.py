@@ -6,6 +6,7 @@ from celery import shared_task
 
 from safeguard.refusals import refusal_bursts_close
 from safeguard.services import worker_heartbeat_record
+from safeguard.services.alerts import alert_email_deliver, alert_emails_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +36,23 @@ def verify_audit_chain() -> None:
 def close_refusal_bursts() -> int:
     """Write the counted audit event of each burst of refusals that has ended."""
     return refusal_bursts_close()
+
+
+@shared_task(name="safeguard.tasks.send_alert_emails", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def send_alert_emails(email_ids: list[int], token: str) -> dict[str, int]:
+    """Send a batch of claimed alert emails, each on its own and idempotently (a batch redelivered
+    after a worker died sends only what was not sent)."""
+    outcomes: dict[str, int] = {}
+    for email_id in email_ids:
+        outcome = alert_email_deliver(email_id=email_id, token=token)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+@shared_task(name="safeguard.tasks.sweep_alert_emails", ignore_result=True)
+def sweep_alert_emails() -> dict:
+    """Celery beat, every two minutes: alert emails due now, and the morning summaries."""
+    result = alert_emails_sweep()
+    if result["claimed"] or result["summaries"]:
+        logger.info("Alert sweep: %(claimed)d claimed, %(queued)d queued, %(summaries)d summaries.", result)
+    return result

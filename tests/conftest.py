@@ -15,6 +15,23 @@ REQUIRE_SERVICES = os.environ.get("SAFEGUARD_REQUIRE_SERVICES") == "1"
 
 
 @pytest.fixture
+def school_hours():
+    """Now is 10:30 on the next weekday: an alert's email goes at once rather than waiting for the
+    end of quiet hours, whatever time of day the suite runs."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 30)))
+    with time_machine.travel(moment, tick=True):
+        yield moment
+
+
+@pytest.fixture
 def trust(db):
     return TrustFactory()
 

@@ -31,6 +31,7 @@ def build_world() -> dict:
     from cases.models import PupilImport
     from cases.services import case_assign, concern_raise, note_add
     from cases.services.attachments import attachment_add
+    from cases.services.concerns import ConcernInput
     from referrals.services import action_create
     from safeguard.models import StaffApproval
 
@@ -90,7 +91,7 @@ def build_world() -> dict:
         "note": note_add(actor=dsl, case=case, text="A note."),
         "case_child": case.children.get(),
         "concern": concern_raise(
-            actor=personas["staff_member"], school=school, children="A pupil", what_happened="Something I saw."
+            actor=personas["staff_member"], school=school, data=ConcernInput(children="A pupil", what_happened="Something I saw.")
         ),
         "step": case.steps.order_by("id").first(),
         "attachment": attachment,

@@ -43,7 +43,7 @@ def test_the_layers_contract_is_configured():
 def _action_codes_written() -> dict[str, str]:
     """Every audit action code the apps write, as a literal, by the file that writes it."""
     codes = {}
-    pattern = re.compile(r'action="((?:safeguard|cases|referrals)\.[a-z_]+\.?[a-z_]*)"')
+    pattern = re.compile(r'action="((?:safeguard|cases|referrals|desk)\.[a-z_]+\.?[a-z_]*)"')
     for app in APPS:
         for path in (ROOT / app).rglob("*.py"):
             for code in pattern.findall(path.read_text()):
@@ -69,7 +69,7 @@ def test_every_audit_action_is_worded_by_the_app_it_belongs_to():
 def test_no_app_words_another_apps_actions():
     import importlib
 
-    for app in ("safeguard", "cases", "referrals"):
+    for app in ("safeguard", "cases", "referrals", "desk"):
         labels = importlib.import_module(f"{app}.audit_labels").ACTION_WORDS
         assert all(code.startswith(f"{app}.") for code in labels), app
 

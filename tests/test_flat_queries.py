@@ -39,7 +39,9 @@ from cases.models import (
     OtherChild,
     Pupil,
     PupilImport,
+    SearchEntry,
 )
+from cases.search import case_entry
 from referrals.models import (
     Action,
     ActionStatus,
@@ -779,3 +781,34 @@ def test_reports_run_the_same_queries_for_500_cases_as_for_5(
         assert page.count(f"the first 100 of {BIG} shown") == 2 and page.count("the first 100 of") == 6
     else:
         assert f"<strong>{BIG + 1}</strong>" in page  # disclosures: the template case and 500 copies
+
+
+# --- Search --------------------------------------------------------------------------------------------
+
+
+def _index_copies(cases: list[Case]) -> None:
+    """What case_create and disclosure_record index for each case, for the bulk copies."""
+    copies = Case.objects.filter(pk__in=[c.pk for c in cases]).select_related("disclosure")
+    SearchEntry.objects.bulk_create(
+        [case_entry(c, "summary", c.summary) for c in copies]
+        + [case_entry(c, "child_account", c.disclosure.child_account) for c in copies]
+    )
+
+
+@pytest.mark.parametrize("persona", ["dsl", "pastoral"])
+def test_search_runs_the_same_queries_for_200_matching_cases_as_for_5(
+    persona, dsl, pastoral, template, pastoral_on_five, login, django_assert_num_queries
+):
+    """A word of every child's account: ranked through the gateway, the best 20 shown, whatever matches."""
+    _index_copies(pastoral_on_five[1:])  # the first is the template, indexed by the services
+    client = login(dsl if persona == "dsl" else pastoral)
+    url = reverse("search") + "?q=messages"
+    n_at_5 = count_queries(client, url)
+    assert get_page(client, url).count('class="fw-semibold">HTA-') == SMALL
+
+    copies = copy_cases(template, 200 - SMALL)
+    assign(dsl, pastoral, copies)
+    _index_copies(copies)
+    with django_assert_num_queries(n_at_5):
+        page = get_page(client, url)
+    assert page.count('class="fw-semibold">HTA-') == 20 and "type more words to narrow it down" in page

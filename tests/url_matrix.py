@@ -93,6 +93,8 @@ MATRIX: dict[str, Row] = {
     "otp_replace": Row(get=statuses(200)),
     "reauth": Row(get=statuses(200)),
     "notification_list": Row(read_only=True, get=statuses(200)),
+    # Every choice is optional (a kind not sent keeps what was chosen): an empty POST saves nothing, and says so.
+    "alert_preferences": Row(get=statuses(200), post=statuses(302)),
     "notification_read": Row(post_only=True, get=statuses(405), post=statuses(302)),
     "staff_list": Row(read_only=True, get=statuses(403, it_admin=200)),
     "staff_add": Row(get=statuses(403, it_admin=200)),
@@ -106,9 +108,8 @@ MATRIX: dict[str, Row] = {
         post=statuses(403, dsl=302, head=302, other_dsl=404),
     ),
     "staff_edit": Row(args=lambda ctx: [ctx["staff_member"].pk], get=statuses(403, it_admin=200)),
-    "staff_deactivate": Row(
-        args=lambda ctx: [ctx["staff_member"].pk], post_only=True, get=statuses(405), post=statuses(403, it_admin=302)
-    ),
+    # The leaving form: an empty POST is the form again, asking for the confirmation.
+    "staff_deactivate": Row(args=lambda ctx: [ctx["staff_member"].pk], get=statuses(403, it_admin=200)),
     "staff_reactivate": Row(
         args=lambda ctx: [ctx["staff_member"].pk], post_only=True, get=statuses(405), post=statuses(403, it_admin=302)
     ),
@@ -157,18 +158,28 @@ MATRIX: dict[str, Row] = {
     ),
     # Referral steps, actions, the child's voice, parents, closure: the DSLs; pastoral staff complete their own actions.
     "step_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
-    "step_detail": Row(read_only=True, args=lambda ctx: [ctx["case"].pk, ctx["step"].pk], get=statuses(None, **CASE_MANAGERS)),
+    # A step that is not theirs is not shown to pastoral staff (as another's action is not).
+    "step_detail": Row(
+        read_only=True,
+        args=lambda ctx: [ctx["case"].pk, ctx["step"].pk],
+        get=statuses(None, **{**CASE_MANAGERS, "pastoral": 404}),
+    ),
     "step_act": Row(
         args=lambda ctx: [ctx["case"].pk, ctx["step"].pk, "made"],
         post_only=True,
         get=statuses(405),
-        post=statuses(None, **CASE_MANAGERS),  # the made form, shown again with what it needs
+        post=statuses(None, **{**CASE_MANAGERS, "pastoral": 404}),  # the made form, shown again with what it needs
     ),
     "action_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
     "action_complete": Row(
         args=lambda ctx: [ctx["case"].pk, ctx["action"].pk], get=statuses(None, **{**CASE_MANAGERS, "pastoral": 200})
     ),
     "action_cancel": Row(args=lambda ctx: [ctx["case"].pk, ctx["action"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "action_reassign": Row(args=lambda ctx: [ctx["case"].pk, ctx["action"].pk], get=statuses(None, **CASE_MANAGERS)),
+    # The world's case is not waiting for anyone new: the DSLs are told so, on the home page.
+    "case_nobody_new_needed": Row(
+        args=lambda ctx: [ctx["case"].pk], post_only=True, get=statuses(405), post=statuses(None, **CASE_MANAGERS_MOVE)
+    ),
     "child_voice_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
     "parent_contact_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
     "case_close": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
@@ -181,6 +192,17 @@ MATRIX: dict[str, Row] = {
     "concern_sent": Row(read_only=True, get=statuses(200)),
     "concern_list": Row(read_only=True, get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
     "concern_detail": Row(read_only=True, args=lambda ctx: [ctx["concern"].pk], get=statuses(404, dsl=200, deputy=200)),
+    "concern_pupil_search": Row(read_only=True, get=statuses(200), query="?q=Te"),
+    "concern_pupil_record": Row(
+        args=lambda ctx: [ctx["concern"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=200, deputy=200)
+    ),
+    "concern_add_to_case": Row(
+        args=lambda ctx: [ctx["concern"].pk, ctx["case"].pk],
+        post_only=True,
+        get=statuses(405),
+        # The concern names no pupil of that case: refused, with the reason shown on the concern.
+        post=statuses(404, dsl=302, deputy=302),
+    ),
     "concern_nfa": Row(
         args=lambda ctx: [ctx["concern"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=200, deputy=200)
     ),
@@ -193,6 +215,12 @@ MATRIX: dict[str, Row] = {
         post=statuses(404, dsl=302, deputy=302),  # an import with nothing to apply: refused, back to its report
     ),
     "pupil_search": Row(read_only=True, get=statuses(403, dsl=200, deputy=200, other_dsl=200), query="?q=Te"),
+    # The header's search box: whoever reads cases (pastoral staff find only their own); 403 for the rest.
+    "search": Row(
+        read_only=True,
+        get=statuses(403, dsl=200, deputy=200, pastoral=200, pastoral_unassigned=200, head=200, other_dsl=200),
+        query="?q=Te",
+    ),
     "pupil_edit": Row(args=lambda ctx: [ctx["pupil"].pk], get=statuses(404, dsl=200, deputy=200)),
     "pupil_detail": Row(read_only=True, args=lambda ctx: [ctx["pupil"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)),
     # The head's reports (safeguard/reports): DSLs, deputies and heads of their own school; other roles 403.

@@ -2,7 +2,7 @@
 
 from cases.forms.cases import AssignForm, CorrectionForm, DecisionForm, NoteForm
 from cases.forms.common import DATETIME_LOCAL, local_now_for_input, long_text
-from cases.forms.concerns import ConcernForm, NoFurtherActionForm
+from cases.forms.concerns import ConcernForm, NoFurtherActionForm, PupilRecordForm
 from cases.forms.disclosures import (
     AddPupilForm,
     DisclosureFactsForm,
@@ -32,6 +32,7 @@ __all__ = [
     "OtherChildRowForm",
     "PupilEditForm",
     "PupilImportForm",
+    "PupilRecordForm",
     "PupilRowForm",
     "RemoveChildForm",
     "local_now_for_input",

@@ -310,7 +310,7 @@ def _initial_from_data(form_class, data: MultiValueDict, prefix: str | None, **k
 class DisclosureForms:
     """The disclosure form and its two child formsets, validated together."""
 
-    def __init__(self, data=None, *, school, initial=None, draft: dict | None = None):
+    def __init__(self, data=None, *, school, initial=None, draft: dict | None = None, pupil_rows: list[dict] | None = None):
         self.school = school
         if draft is not None and data is None:
             raw = MultiValueDict(draft)
@@ -321,7 +321,7 @@ class DisclosureForms:
             self.others = OtherChildFormSet(prefix="others", school=school, initial=self._rows(OtherChildRowForm, raw, "others"))
         else:
             self.form = DisclosureForm(data, initial=initial)
-            self.pupils = PupilFormSet(data, prefix="pupils", school=school)
+            self.pupils = PupilFormSet(data, prefix="pupils", school=school, initial=None if data else pupil_rows)
             self.others = OtherChildFormSet(data, prefix="others", school=school)
 
     @staticmethod

@@ -6,76 +6,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_imagery_choice_order'),
+        ("cases", "0007_imagery_choice_order"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='concern',
-            name='also_alerted',
-            field=models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="concern",
+            name="also_alerted",
+            field=models.ManyToManyField(blank=True, related_name="+", to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name='concern',
-            name='child_words',
-            field=models.TextField(blank=True, verbose_name='what the child said, in their own words'),
+            model_name="concern",
+            name="child_words",
+            field=models.TextField(blank=True, verbose_name="what the child said, in their own words"),
         ),
         migrations.AddField(
-            model_name='concern',
-            name='happened_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='when it happened, or when you were told'),
+            model_name="concern",
+            name="happened_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="when it happened, or when you were told"),
         ),
         migrations.AddField(
-            model_name='concern',
-            name='told',
-            field=models.CharField(blank=True, max_length=300, verbose_name='who you have told'),
+            model_name="concern",
+            name="told",
+            field=models.CharField(blank=True, max_length=300, verbose_name="who you have told"),
         ),
         migrations.AddField(
-            model_name='concern',
-            name='urgent',
+            model_name="concern",
+            name="urgent",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='concern',
-            name='where',
-            field=models.CharField(blank=True, max_length=200, verbose_name='where'),
+            model_name="concern",
+            name="where",
+            field=models.CharField(blank=True, max_length=200, verbose_name="where"),
         ),
         migrations.AlterField(
-            model_name='concern',
-            name='children',
-            field=models.CharField(blank=True, max_length=300, verbose_name='which child or children'),
+            model_name="concern",
+            name="children",
+            field=models.CharField(blank=True, max_length=300, verbose_name="which child or children"),
         ),
         migrations.AlterField(
-            model_name='concern',
-            name='nfa_reason',
-            field=models.TextField(blank=True, verbose_name='reason recorded at triage'),
+            model_name="concern",
+            name="nfa_reason",
+            field=models.TextField(blank=True, verbose_name="reason recorded at triage"),
         ),
         migrations.AlterField(
-            model_name='concern',
-            name='status',
-            field=models.CharField(choices=[('new', 'Waiting for the DSL'), ('case_opened', 'Case opened'), ('added_to_case', 'Added to an open case'), ('pupil_record', "Kept on the pupil's record"), ('no_further_action', 'No further action')], default='new', max_length=20),
+            model_name="concern",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("new", "Waiting for the DSL"),
+                    ("case_opened", "Case opened"),
+                    ("added_to_case", "Added to an open case"),
+                    ("pupil_record", "Kept on the pupil's record"),
+                    ("no_further_action", "No further action"),
+                ],
+                default="new",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='ConcernPupil',
+            name="ConcernPupil",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('concern', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pupil_links', to='cases.concern')),
-                ('pupil', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='concern_links', to='cases.pupil')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "concern",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="pupil_links", to="cases.concern"
+                    ),
+                ),
+                (
+                    "pupil",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="concern_links", to="cases.pupil"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='concern',
-            name='pupils',
-            field=models.ManyToManyField(blank=True, related_name='concerns', through='cases.ConcernPupil', to='cases.pupil'),
+            model_name="concern",
+            name="pupils",
+            field=models.ManyToManyField(blank=True, related_name="concerns", through="cases.ConcernPupil", to="cases.pupil"),
         ),
         migrations.AddConstraint(
-            model_name='concernpupil',
-            constraint=models.UniqueConstraint(fields=('concern', 'pupil'), name='concern_pupil_unique'),
+            model_name="concernpupil",
+            constraint=models.UniqueConstraint(fields=("concern", "pupil"), name="concern_pupil_unique"),
         ),
     ]

@@ -4,6 +4,7 @@ from cases.models.assessments import Assessment, AssessmentTrigger, Decision, De
 from cases.models.attachments import Attachment, _attachment_path, _attachment_storage
 from cases.models.cases import (
     OUTCOME_CHOICES,
+    AssignmentEnd,
     Case,
     CaseAssignment,
     CaseChild,
@@ -18,6 +19,7 @@ from cases.models.cases import (
 )
 from cases.models.concerns import Concern, ConcernPupil, ConcernStatus, DisclosureDraft
 from cases.models.disclosures import (
+    NARRATIVE_LABELS,
     NARRATIVE_MAX,
     AdultInvolvement,
     AgeBandChoice,
@@ -32,14 +34,17 @@ from cases.models.disclosures import (
     OtherChild,
 )
 from cases.models.pupils import Pupil, PupilChange, PupilImport
+from cases.models.search import SearchEntry, SearchKind
 
 __all__ = [
+    "NARRATIVE_LABELS",
     "NARRATIVE_MAX",
     "OUTCOME_CHOICES",
     "AdultInvolvement",
     "AgeBandChoice",
     "AnswerChoice",
     "Assessment",
+    "AssignmentEnd",
     "AssessmentTrigger",
     "Attachment",
     "Case",
@@ -70,6 +75,8 @@ __all__ = [
     "Pupil",
     "PupilChange",
     "PupilImport",
+    "SearchEntry",
+    "SearchKind",
     "_attachment_path",  # named by migration 0006
     "_attachment_storage",  # named by migration 0006
 ]

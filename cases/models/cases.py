@@ -105,8 +105,15 @@ class CaseChild(models.Model):
         return f"{self.pupil} ({self.get_part_display()})"
 
 
+class AssignmentEnd(models.TextChoices):
+    UNASSIGNED = "unassigned", "Unassigned by a DSL"
+    LEFT = "left", "They left"
+
+
 class CaseAssignment(models.Model):
-    """A member of pastoral staff assigned to a case. Ended, never deleted."""
+    """A member of pastoral staff assigned to a case. Ended, never deleted. When the assignment
+    ended because they left, the case waits on every DSL's home page ("Needs a new owner") until a
+    DSL assigns someone new or says nobody new is needed (``followed_up_at``)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_assignments")
@@ -114,6 +121,9 @@ class CaseAssignment(models.Model):
     assigned_at = models.DateTimeField(default=timezone.now)
     ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     ended_at = models.DateTimeField(null=True, blank=True)
+    ended_because = models.CharField(max_length=12, choices=AssignmentEnd.choices, blank=True)
+    #: For an assignment that ended because they left: when a DSL assigned someone new, or said nobody new is needed.
+    followed_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["assigned_at"]

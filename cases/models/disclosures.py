@@ -67,6 +67,13 @@ class AgeBandChoice(models.TextChoices):
 
 
 NARRATIVE_MAX = 50_000
+#: The narrative fields a DSL may correct (with a reason; the earlier text stays), as a page names them.
+NARRATIVE_LABELS = {
+    "summary": "Summary of the concern",
+    "child_account": "The child's account",
+    "imagery_description": "Description of the imagery",
+    "disclosed_to": "Who the child told",
+}
 
 
 class Disclosure(models.Model):

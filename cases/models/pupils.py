@@ -53,6 +53,11 @@ class Pupil(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def upn_tail(self) -> str:
+        """The end of the UPN: enough to tell two pupils of the same name apart, and no photograph."""
+        return f"…{self.upn[-4:]}" if self.upn else ""
+
+    @property
     def year_group_label(self) -> str:
         return "Reception" if self.year_group == 0 else f"Year {self.year_group}"
 

@@ -4,8 +4,22 @@ Split by subject; import from here (``from cases import services``).
 """
 
 from cases.services.assessments import case_reassess, pupil_cases_reassess
-from cases.services.cases import case_assign, case_create, case_record_view, case_unassign
-from cases.services.concerns import concern_no_further_action, concern_raise
+from cases.services.cases import (
+    assignments_end_for_leaver,
+    case_assign,
+    case_create,
+    case_nobody_new_needed,
+    case_record_view,
+    case_unassign,
+    clear_if_all_staffed,
+)
+from cases.services.concerns import (
+    ConcernInput,
+    concern_add_to_case,
+    concern_keep_on_pupil_record,
+    concern_no_further_action,
+    concern_raise,
+)
 from cases.services.decisions import decision_record
 from cases.services.disclosures import (
     ChildInput,
@@ -24,15 +38,21 @@ from cases.services.notes import note_add, note_correct
 
 __all__ = [
     "ChildInput",
+    "ConcernInput",
     "DisclosureInput",
     "OtherChildInput",
+    "assignments_end_for_leaver",
     "case_assign",
     "case_create",
+    "case_nobody_new_needed",
     "case_reassess",
     "case_record_view",
     "case_unassign",
     "child_add",
     "child_remove",
+    "clear_if_all_staffed",
+    "concern_add_to_case",
+    "concern_keep_on_pupil_record",
     "concern_no_further_action",
     "concern_raise",
     "decision_record",

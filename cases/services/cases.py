@@ -6,15 +6,20 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.access import VIEW_CASE_PERMISSION, is_assigned
-from cases.models import Case, CaseAssignment
+from cases.models import AssignmentEnd, Case, CaseAssignment, CaseStatus
+from cases.search import search_index_case_text
+from cases.selectors import cases_needing_assignee
 from safeguard.audit import audit_record
 from safeguard.models import School, User
 from safeguard.permissions import roles_at
-from safeguard.roles import Role
+from safeguard.roles import SAFEGUARDING_LEADS, Role
+from safeguard.selectors import users_with_role
+from safeguard.services import Alert, alert_send, notifications_clear
 
 
 def _next_reference(school: School) -> str:
@@ -36,13 +41,17 @@ def case_create(*, actor: User, school: School, summary: str) -> Case:
         review_due=timezone.localdate() + timedelta(days=school.review_interval_days),
     )
     audit_record(actor=actor, action="cases.case.created", obj=case, school=school)
+    search_index_case_text(case=case, field="summary", text=summary)
     return case
 
 
 @transaction.atomic
 def case_record_view(*, actor: User, case: Case, what: str = "case") -> None:
-    """Every view of a case is audited (docs/domain.md, "Security and data protection")."""
+    """Every view of a case is audited (docs/domain.md, "Security and data protection"). Someone
+    told they were assigned to it has now looked: that notification has done its job."""
     audit_record(actor=actor, action="cases.case.viewed", obj=case, school=case.school_id, extra={"page": what})
+    if what == "case":
+        notifications_clear(subject=f"case:{case.pk}", kinds=["case_assigned"], recipients=[actor])
 
 
 @transaction.atomic
@@ -62,6 +71,19 @@ def case_assign(*, actor: User, case: Case, user: User) -> CaseAssignment:
     assignment = CaseAssignment.objects.create(case=case, user=user, assigned_by=actor)
     assign_perm(VIEW_CASE_PERMISSION, user, case)
     audit_record(actor=actor, action="cases.case.assigned", obj=case, school=case.school_id, extra={"user_id": user.pk})
+    _followed_up(case)
+    alert_send(
+        alert=Alert(
+            kind="case_assigned",
+            title=f"You were assigned to case {case.reference}",
+            url=reverse("case_detail", args=[case.pk]),
+            subject=f"case:{case.pk}",
+            case_id=case.pk,
+            detail=f"{actor.full_name} assigned you, so that you can support the child.",
+        ),
+        recipients=[user] if user.pk != actor.pk else [],
+        school=case.school,
+    )
     return assignment
 
 
@@ -72,8 +94,78 @@ def case_unassign(*, actor: User, case: Case, user: User) -> None:
     assignment = CaseAssignment.objects.select_for_update().filter(case=case, user=user, ended_at__isnull=True).first()
     if assignment is None:
         raise ValidationError(f"{user} is not assigned to this case.")
+    _end(assignment, actor=actor, because=AssignmentEnd.UNASSIGNED)
+
+
+def _end(assignment: CaseAssignment, *, actor: User, because: str) -> None:
+    case, user = assignment.case, assignment.user
     assignment.ended_at = timezone.now()
     assignment.ended_by = actor
-    assignment.save(update_fields=["ended_at", "ended_by"])
+    assignment.ended_because = because
+    assignment.save(update_fields=["ended_at", "ended_by", "ended_because"])
     remove_perm(VIEW_CASE_PERMISSION, user, case)
-    audit_record(actor=actor, action="cases.case.unassigned", obj=case, school=case.school_id, extra={"user_id": user.pk})
+    audit_record(
+        actor=actor,
+        action="cases.case.unassigned",
+        obj=case,
+        school=case.school_id,
+        extra={"user_id": user.pk, "because": because},
+    )
+    # They can no longer open the case: nothing about it should still ask anything of them.
+    notifications_clear(case_id=case.pk, recipients=[user])
+
+
+#: The subject of the DSLs' "a case needs someone new" notification at a school.
+UNSTAFFED_SUBJECT = "unstaffed:{school_id}"
+
+
+@transaction.atomic
+def assignments_end_for_leaver(*, actor: User, school: School, user: User) -> int:
+    """Someone is leaving: every case of ``school`` they are assigned to is closed to them now
+    (their account may come back one day; their access to cases does not, unless a DSL gives it).
+    Each open case among them waits on every DSL's home page until a DSL assigns someone new or
+    says nobody new is needed; the DSLs are told once. Returns how many open cases wait."""
+    assignments = list(
+        CaseAssignment.objects.select_for_update(of=("self",))
+        .filter(case__school=school, user=user, ended_at__isnull=True)
+        .select_related("case", "user")
+        .order_by("id")
+    )
+    for assignment in assignments:
+        _end(assignment, actor=actor, because=AssignmentEnd.LEFT)
+    waiting = sum(1 for a in assignments if a.case.status == CaseStatus.OPEN)
+    if waiting:
+        alert_send(
+            alert=Alert(
+                kind="needs_assignee",
+                title=f"{waiting} case{'s' if waiting != 1 else ''} need{'s' if waiting == 1 else ''} someone new assigned",
+                url=reverse("home") + "#needs-owner",
+                subject=UNSTAFFED_SUBJECT.format(school_id=school.pk),
+                detail=f'{user.full_name} left, and was assigned to them. They are on your home page under "Needs a new owner".',
+            ),
+            recipients=users_with_role(school.pk, SAFEGUARDING_LEADS),
+            school=school,
+        )
+    return waiting
+
+
+def _followed_up(case: Case) -> None:
+    """Someone new is assigned (or a DSL said nobody is needed): the case no longer waits."""
+    CaseAssignment.objects.filter(case=case, ended_because=AssignmentEnd.LEFT, followed_up_at__isnull=True).update(
+        followed_up_at=timezone.now()
+    )
+    clear_if_all_staffed(case.school_id)
+
+
+def clear_if_all_staffed(school_id: int) -> None:
+    if not cases_needing_assignee(School(pk=school_id)).exists():
+        notifications_clear(subject=UNSTAFFED_SUBJECT.format(school_id=school_id))
+
+
+@transaction.atomic
+def case_nobody_new_needed(*, actor: User, case: Case) -> None:
+    """A DSL says a case whose assigned member of staff left needs nobody new."""
+    if not cases_needing_assignee(case.school).filter(pk=case.pk).exists():
+        raise ValidationError("This case is not waiting for someone new.")
+    audit_record(actor=actor, action="cases.case.nobody_new_needed", obj=case, school=case.school_id)
+    _followed_up(case)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases import rules
 from cases.models import (
+    NARRATIVE_LABELS,
     AssessmentTrigger,
     Case,
     CaseChild,
@@ -21,6 +22,7 @@ from cases.models import (
     OtherChild,
     Pupil,
 )
+from cases.search import search_index_case_text
 from cases.services.assessments import case_reassess
 from cases.services.cases import case_create
 from safeguard.audit import audit_record
@@ -155,6 +157,7 @@ def disclosure_record(*, actor: User, school: School, data: DisclosureInput, con
     )
     _apply_facts(disclosure, data)
     disclosure.save()
+    search_index_case_text(case=case, field="child_account", text=disclosure.child_account)
     for child in data.pupils:
         CaseChild.objects.create(case=case, pupil=child.pupil, part=child.part, added_by=actor)
     for other in data.others:
@@ -293,14 +296,6 @@ def other_child_remove(*, actor: User, case: Case, other: OtherChild, reason: st
     case_reassess(case=case, trigger=AssessmentTrigger.CHILDREN_CHANGED, actor=actor)
 
 
-NARRATIVE_LABELS = {
-    "summary": "Summary of the concern",
-    "child_account": "The child's account",
-    "imagery_description": "Description of the imagery",
-    "disclosed_to": "Who the child told",
-}
-
-
 @transaction.atomic
 def narrative_correct(*, actor: User, case: Case, field_name: str, new_text: str, reason: str) -> Correction:
     """Correct narrative text. KCSIE: nothing is deleted; the earlier text stays, with the reason."""
@@ -323,4 +318,6 @@ def narrative_correct(*, actor: User, case: Case, field_name: str, new_text: str
         case=case, field=field_name, previous_text=previous, new_text=new_text, reason=reason.strip(), made_by=actor
     )
     audit_record(actor=actor, action="cases.narrative.corrected", obj=case, school=case.school_id, extra={"field": field_name})
+    # Search finds the corrected text (the summary and the child's account), not the earlier one.
+    search_index_case_text(case=case, field=field_name, text=new_text)
     return correction

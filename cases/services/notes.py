@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cases.models import Case, Correction, Note
+from cases.search import search_index_note
 from safeguard.audit import audit_record
 from safeguard.models import User
 
@@ -16,6 +17,7 @@ def note_add(*, actor: User, case: Case, text: str) -> Note:
         raise ValidationError({"text": "Write the note before saving it."})
     note = Note.objects.create(case=case, text=text, author=actor)
     audit_record(actor=actor, action="cases.note.added", obj=case, school=case.school_id, extra={"note_id": note.pk})
+    search_index_note(note=note)
     return note
 
 
@@ -36,4 +38,6 @@ def note_correct(*, actor: User, case: Case, note: Note, new_text: str, reason: 
         case=case, field="note", note=note, previous_text=previous, new_text=new_text, reason=reason.strip(), made_by=actor
     )
     audit_record(actor=actor, action="cases.note.corrected", obj=case, school=case.school_id, extra={"note_id": note.pk})
+    # Search finds the note as it now reads; the text as first written stays in the record.
+    search_index_note(note=note, text=new_text)
     return correction

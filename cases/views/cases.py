@@ -85,3 +85,16 @@ def case_unassign(request, pk: int, user_id: int):
     else:
         messages.success(request, f"{user} is no longer assigned and can no longer open this case.")
     return redirect("case_detail", pk=case.pk)
+
+
+@require_POST
+def case_nobody_new_needed(request, pk: int):
+    """A DSL says a case whose assigned member of staff left needs nobody new."""
+    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
+    try:
+        services.case_nobody_new_needed(actor=request.user, case=case)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Case {case.reference}: nobody new is needed. It no longer waits on the home page.")
+    return redirect("home")

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 from cases import forms as case_forms
 from cases import selectors, services
 from cases.access import get_case_for_user
-from cases.models import CaseChild, Concern, ConcernStatus, DisclosureDraft, OtherChild
-from cases.services.disclosures import NARRATIVE_LABELS
+from cases.models import NARRATIVE_LABELS, CaseChild, Concern, ConcernStatus, DisclosureDraft, OtherChild
 from cases.views.common import lead_school, render_case_page
 from safeguard.forms import add_service_errors
 from safeguard.roles import CaseAction
@@ -54,9 +53,19 @@ def disclosure_new(request):
         concern = concern or draft.concern
     else:
         initial = {"disclosed_at": case_forms.local_now_for_input(), "concern": concern.pk if concern else None}
+        pupil_rows = []
         if concern is not None:
-            initial["summary"] = concern.what_happened[:2000]
-        bundle = case_forms.DisclosureForms(school=school, initial=initial)
+            # From the concern's own fields: when the child told, and whom (the member of staff who
+            # raised it); the child's words go to the account, what was seen to the summary.
+            initial |= {
+                "summary": concern.what_happened[:2000],
+                "disclosed_to": concern.raised_by.full_name,
+                "child_account": concern.child_words,
+            }
+            if concern.happened_at:
+                initial["disclosed_at"] = timezone.localtime(concern.happened_at).strftime(case_forms.DATETIME_LOCAL)
+            pupil_rows = [{"pupil": link.pupil_id, "part": "harmed"} for link in concern.pupil_links.all()]
+        bundle = case_forms.DisclosureForms(school=school, initial=initial, pupil_rows=pupil_rows)
     bundle.label_pupil_rows()
     return render(
         request,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import ChildPart, DecisionChoice, Pupil
 from cases.services import ChildInput, DisclosureInput, OtherChildInput
+from cases.services.concerns import ConcernInput
 from referrals.models import Step
 from referrals.routes import RouteCode
 from referrals.services import step_accept
@@ -161,8 +162,10 @@ def seed_demo_cases(*, schools: list[School], users: dict[str, User], today: dat
     services.concern_raise(
         actor=users["staff@demo.example"],
         school=first,
-        children="Two Year 7 girls (names not known)",
-        what_happened="Overheard them at lunch talking about an older boy online who keeps asking for photos.",
+        data=ConcernInput(
+            children="Two Year 7 girls (names not known)",
+            what_happened="Overheard them at lunch talking about an older boy online who keeps asking for photos.",
+        ),
     )
 
     other_pupil = Pupil.objects.filter(school=second).order_by("id").first()

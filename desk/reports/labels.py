@@ -1,12 +1,13 @@
 """Words for the reports: what an audit action code means to a head teacher. Pure data.
 
 Each app words its own actions (``safeguard.audit_labels``, ``cases.audit_labels``,
-``referrals.audit_labels``); the reports, which show all of them, combine the tables here.
+``referrals.audit_labels``, ``desk.audit_labels``); the reports, which show all of them, combine the tables here.
 """
 
 from __future__ import annotations
 
 from cases import audit_labels as cases_labels
+from desk import audit_labels as desk_labels
 from referrals import audit_labels as referrals_labels
 from safeguard import audit_labels as core_labels
 
@@ -20,6 +21,7 @@ ACTION_WORDS = {
     **core_labels.ACTION_WORDS,
     **cases_labels.ACTION_WORDS,
     **referrals_labels.ACTION_WORDS,
+    **desk_labels.ACTION_WORDS,
     EXPORTED: "Exported a report",
 }
 ATTEMPT_WORDS = cases_labels.ATTEMPT_WORDS

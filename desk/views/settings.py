@@ -13,7 +13,7 @@ from safeguard.forms import DigestForm, SchoolSettingsForm, add_service_errors
 from safeguard.models import MemberSettings
 from safeguard.permissions import roles_at
 from safeguard.roles import SAFEGUARDING_LEADS, can_change_school_settings
-from safeguard.selectors import current_school, users_with_role
+from safeguard.selectors import current_school, failed_alert_emails, users_with_role
 from safeguard.services import digest_preferences_update
 
 
@@ -38,5 +38,12 @@ def school_settings(request):
     return render(
         request,
         "desk/school_settings.html",
-        {"school": school, "form": form, "digest": digest, "failed": failed_reminders(school), "counts": reminder_counts(school)},
+        {
+            "school": school,
+            "form": form,
+            "digest": digest,
+            "failed": failed_reminders(school),
+            "failed_alerts": failed_alert_emails(school),
+            "counts": reminder_counts(school),
+        },
     )

@@ -1,7 +1,8 @@
 """Writes to referrals: each service is atomic and writes its audit event in the same transaction."""
 
-from referrals.services.actions import action_cancel, action_complete, action_create
+from referrals.services.actions import action_cancel, action_complete, action_create, action_reassign
 from referrals.services.closure import case_close, case_reopen, case_review
+from referrals.services.handover import work_hand_over
 from referrals.services.people import child_voice_record, parent_contact_record
 from referrals.services.routes import school_route_update
 from referrals.services.steps import (
@@ -22,6 +23,7 @@ __all__ = [
     "action_cancel",
     "action_complete",
     "action_create",
+    "action_reassign",
     "case_close",
     "case_reopen",
     "case_review",
@@ -40,4 +42,5 @@ __all__ = [
     "step_reinstate",
     "step_update",
     "steps_after_assessment",
+    "work_hand_over",
 ]

@@ -9,9 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseReview, CaseStatus, CaseStatusChange
+from cases.services import clear_if_all_staffed
 from referrals.models import OPEN_STATES, Action, ActionStatus, Step
+from referrals.services.unowned import clear_if_all_owned
 from safeguard.audit import audit_record
 from safeguard.models import User
+from safeguard.services import notifications_clear
 
 
 @transaction.atomic
@@ -42,6 +45,10 @@ def case_close(*, actor: User, case: Case, summary: str) -> Case:
         case=case, from_status=CaseStatus.OPEN, to_status=CaseStatus.CLOSED, reason=case.closure_summary, by=actor
     )
     audit_record(actor=actor, action="cases.case.closed", obj=case, school=case.school_id)
+    # Closed: nothing about the case asks anything of anyone any more.
+    notifications_clear(case_id=case.pk)
+    clear_if_all_owned(case.school_id)
+    clear_if_all_staffed(case.school_id)
     return case
 
 
@@ -75,4 +82,5 @@ def case_review(*, actor: User, case: Case, notes: str) -> CaseReview:
     case.review_due = next_due
     case.save(update_fields=["review_due"])
     audit_record(actor=actor, action="cases.case.reviewed", obj=case, school=case.school_id)
+    notifications_clear(subject=f"case:{case.pk}", kinds=["review_due"])
     return review

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import uuid
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -46,20 +45,22 @@ from referrals.models import (
 )
 from referrals.reminder_text import compose
 from referrals.routes import RouteCode
+from safeguard import outbox
 from safeguard.models import MemberSettings, Notification, School, StaffRole
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, CaseAction
 from safeguard.school_hours import SchoolHours, deliver_at, end_of_school_day, hours_of, local, local_today, morning
+from safeguard.services import Alert, alert_send
 from safeguard.workdays import add_working_days, working_days_between
 
 logger = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(minutes=10)
+CLAIM_LEASE = outbox.CLAIM_LEASE
 CLAIM_BATCH = 2000
 #: Reminders per send task (one broker message).
 SEND_BATCH = 100
 #: An address the mail server keeps refusing is tried this many times (back-off 2, 4, 8… minutes,
 #: at most an hour apart), then marked failed and shown to the school's DSLs.
-MAX_EMAIL_ATTEMPTS = 6
+MAX_EMAIL_ATTEMPTS = outbox.MAX_EMAIL_ATTEMPTS
 
 #: Kinds that can wait for a working day; the others (police, steps) go out every day.
 WAIT_FOR_WORKING_DAY = {ReminderKind.ACK_CHASE, ReminderKind.REVIEW_DUE, ReminderKind.ACTION_DUE, ReminderKind.DIGEST}
@@ -128,11 +129,12 @@ def _plan_school(plan: _Plan) -> None:
         refs = {"case_id": case_id, "step_id": step_id}
         subject = f"step:{step_id}"
         if due == today:
-            if owner_id:
-                plan.add(ReminderKind.STEP_DUE, owner_id, subject, today, start, **refs)
+            # A step nobody owns (its owner left) reminds every DSL until one of them gives it out.
+            for recipient in [owner_id] if owner_id else leads:
+                plan.add(ReminderKind.STEP_DUE, recipient, subject, today, start, **refs)
         else:
             escalated = working_days_between(due, today) >= hours.escalation_days
-            for recipient in sorted({owner_id, *(leads if escalated else [])} - {None}):
+            for recipient in sorted({owner_id, *(leads if escalated or not owner_id else [])} - {None}):
                 plan.add(ReminderKind.STEP_OVERDUE, recipient, subject, today, start, **refs)
         if code == RouteCode.POLICE and outcome == Outcome.REQUIRED:
             for recipient in leads:
@@ -187,7 +189,10 @@ def _plan_school(plan: _Plan) -> None:
     # Pastoral actions due today.
     actions = Action.objects.filter(open_cases, status=ActionStatus.OPEN, due_date=today).values_list("id", "case_id", "owner_id")
     for action_id, case_id, owner_id in actions.iterator(chunk_size=2000):
-        plan.add(ReminderKind.ACTION_DUE, owner_id, f"action:{action_id}", today, start, case_id=case_id, action_id=action_id)
+        for recipient in [owner_id] if owner_id else leads:
+            plan.add(
+                ReminderKind.ACTION_DUE, recipient, f"action:{action_id}", today, start, case_id=case_id, action_id=action_id
+            )
 
     _plan_digests(plan, leads)
 
@@ -257,39 +262,13 @@ def _not_yet_planned(school: School, rows: list[Reminder]) -> list[Reminder]:
 
 
 def reminders_claim(*, now: datetime | None = None, limit: int = CLAIM_BATCH) -> tuple[list[int], str]:
-    """Claim up to ``limit`` reminders due now (and claims left unfinished past the lease).
-
-    Pending reminders first, then stale claims: two queries that each walk the (status,
-    deliver_at) index, rather than one OR that would scan every reminder on each batch.
-    """
-    now = now or timezone.now()
-    token = uuid.uuid4().hex
-    wanted = (
-        Q(status=ReminderStatus.PENDING, deliver_at__lte=now),
-        Q(status=ReminderStatus.CLAIMED, deliver_at__lte=now, claimed_at__lt=now - CLAIM_LEASE),
-    )
-    ids: list[int] = []
-    with transaction.atomic():
-        for condition in wanted:
-            if len(ids) >= limit:
-                break
-            due = Reminder.objects.filter(condition).order_by("deliver_at", "id")
-            if connection.vendor == "postgresql":
-                due = due.select_for_update(skip_locked=True)
-            # SQLite: this IMMEDIATE transaction holds the database's only write lock, so no other
-            # sweep can read the same rows as claimable until it commits.
-            ids += list(due.values_list("id", flat=True)[: limit - len(ids)])
-        if ids:
-            Reminder.objects.filter(id__in=ids).update(status=ReminderStatus.CLAIMED, claim_token=token, claimed_at=now)
-    return ids, token
+    """Claim up to ``limit`` reminders due now (and claims left unfinished past the lease)."""
+    return outbox.claim_due(Reminder, now=now or timezone.now(), limit=limit)
 
 
 def reminders_release(*, ids: list[int], token: str) -> int:
     """Give back claims whose tasks could not be queued (the broker is down): the next sweep retries."""
-    with transaction.atomic():
-        return Reminder.objects.filter(id__in=ids, claim_token=token, status=ReminderStatus.CLAIMED).update(
-            status=ReminderStatus.PENDING, claim_token="", claimed_at=None
-        )
+    return outbox.release(Reminder, ids=ids, token=token)
 
 
 def enqueue_claimed(ids: list[int], token: str) -> int:
@@ -328,27 +307,6 @@ def reminders_sweep(*, now: datetime | None = None) -> dict[str, int]:
         if len(ids) < CLAIM_BATCH or queued < claimed:
             break
     return {"planned": planned, "claimed": claimed, "queued": queued}
-
-
-def reminders_send_soon(ids: list[int]) -> None:
-    """After the current transaction commits, claim and queue these reminders straight away
-    (a police referral just became required). If that fails, the sweep sends them later."""
-
-    def go() -> None:
-        now = timezone.now()
-        with transaction.atomic():
-            token = uuid.uuid4().hex
-            claimable = list(
-                Reminder.objects.filter(id__in=ids, status=ReminderStatus.PENDING, deliver_at__lte=now).values_list(
-                    "id", flat=True
-                )
-            )
-            Reminder.objects.filter(id__in=claimable, status=ReminderStatus.PENDING).update(
-                status=ReminderStatus.CLAIMED, claim_token=token, claimed_at=now
-            )
-        enqueue_claimed(claimable, token)
-
-    transaction.on_commit(go, robust=True)
 
 
 # --- 3. Delivering ---------------------------------------------------------------------------------
@@ -408,14 +366,21 @@ def reminder_deliver(*, reminder_id: int, token: str) -> str:
         )
         if reminder.notification_id is None:
             notification = Notification.objects.create(
-                recipient=reminder.recipient, school=reminder.school, kind=reminder.kind, title=message.title, url=_link(reminder)
+                recipient=reminder.recipient,
+                school=reminder.school,
+                kind=reminder.kind,
+                title=message.title,
+                url=_link(reminder),
+                # What it is about, so it clears itself when that is done (the step made, the case closed).
+                subject="" if reminder.kind == ReminderKind.DIGEST else reminder.subject,
+                case_id=reminder.case_id,
             )
             Reminder.objects.filter(pk=reminder.pk).update(notification=notification)
     if reminder.email_sent_at is None:
         try:
             send_mail(message.subject, message.body, None, [reminder.recipient.email])
         except (smtplib.SMTPException, OSError) as error:
-            return _email_failed(reminder, token, _smtp_reason(error))
+            return _email_failed(reminder, token, outbox.smtp_reason(error))
         with transaction.atomic():
             Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
                 email_sent_at=timezone.now(), attempts=reminder.attempts + 1
@@ -429,69 +394,39 @@ def reminder_deliver(*, reminder_id: int, token: str) -> str:
 
 def _email_failed(reminder: Reminder, token: str, reason: str) -> str:
     """Record the failure with its reason; try again later with back-off, or give up and show it."""
-    attempts = reminder.attempts + 1
-    with transaction.atomic():
-        mine = Reminder.objects.filter(pk=reminder.pk, claim_token=token, status=ReminderStatus.CLAIMED)
-        if attempts >= MAX_EMAIL_ATTEMPTS:
-            mine.update(status=ReminderStatus.FAILED, attempts=attempts, last_error=reason)
-            logger.warning("Reminder %s: email failed %d times; marked failed.", reminder.pk, attempts)
-            return "failed"
-        retry_at = timezone.now() + min(timedelta(minutes=2**attempts), timedelta(hours=1))
-        mine.update(
-            status=ReminderStatus.PENDING,
-            claim_token="",
-            claimed_at=None,
-            deliver_at=retry_at,
-            attempts=attempts,
-            last_error=reason,
-        )
-    logger.info("Reminder %s: email failed (attempt %d); retrying after back-off.", reminder.pk, attempts)
-    return "retrying"
-
-
-def _smtp_reason(error: Exception) -> str:
-    """The SMTP server's reason, without any message content."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [
-            f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}" for code, msg in error.recipients.values()
-        ]
-        return ("The mail server refused the address: " + "; ".join(codes))[:300]
-    if isinstance(error, smtplib.SMTPResponseException):
-        text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
-        return f"The mail server answered {error.smtp_code}: {text}"[:300]
-    return f"The mail server could not be reached ({type(error).__name__})."[:300]
+    result = outbox.email_failed(Reminder, pk=reminder.pk, token=token, attempts=reminder.attempts, reason=reason)
+    if result == outbox.FAILED:
+        logger.warning("Reminder %s: email failed %d times; marked failed.", reminder.pk, reminder.attempts + 1)
+    else:
+        logger.info("Reminder %s: email failed (attempt %d); retrying after back-off.", reminder.pk, reminder.attempts + 1)
+    return result
 
 
 # --- Immediate alerts --------------------------------------------------------------------------------
 
 
-def alert_police_required(*, case: Case, recipients) -> list[Reminder]:
-    """A case has just become police referral required: in-app now, email now (or after quiet hours)."""
-    now = timezone.now()
-    hours = hours_for(case.school)
-    today = local_today(now)
-    link = reverse("case_detail", args=[case.pk])
-    reminders = []
-    for user in recipients:
-        message = compose(
+def alert_police_required(*, case: Case, recipients) -> None:
+    """A case has just become police referral required: every DSL is told at once, in Safeguard
+    and by email (the email after quiet hours, if it is night), whatever they chose for other
+    alerts. It clears itself when the police step is made (or marked not needed)."""
+    message = compose(
+        kind=ReminderKind.POLICE_REQUIRED,
+        reference=case.reference,
+        due_on=local_today(timezone.now()),
+        counts={},
+        school_name=case.school.name,
+        link="",
+    )
+    alert_send(
+        alert=Alert(
             kind=ReminderKind.POLICE_REQUIRED,
-            reference=case.reference,
-            due_on=today,
-            counts={},
-            school_name=case.school.name,
-            link="",
-        )
-        notification = Notification.objects.create(
-            recipient=user, school=case.school, kind=ReminderKind.POLICE_REQUIRED, title=message.title, url=link
-        )
-        reminder, created = Reminder.objects.get_or_create(
-            kind=ReminderKind.POLICE_REQUIRED,
-            subject=f"case:{case.pk}",
-            due_on=today,
-            recipient=user,
-            defaults={"school": case.school, "case": case, "deliver_at": deliver_at(now, hours), "notification": notification},
-        )
-        if created:
-            reminders.append(reminder)
-    reminders_send_soon([r.pk for r in reminders])
-    return reminders
+            title=message.title,
+            url=reverse("case_detail", args=[case.pk]),
+            subject=f"police:{case.pk}",
+            case_id=case.pk,
+            always_at_once=True,
+            detail="A case has just met the police-referral criteria. A police referral is due today.",
+        ),
+        recipients=list(recipients),
+        school=case.school,
+    )

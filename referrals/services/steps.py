@@ -13,6 +13,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.access import is_assigned
@@ -20,11 +21,14 @@ from cases.models import Case
 from cases.services import case_assign
 from referrals import steps as machine
 from referrals.models import REFERENCE_MAX, Route, SchoolRoute, Step, StepEvent, StepOrigin, StepState
+from referrals.ownership import step_owner_problem
 from referrals.routes import RouteCode
+from referrals.services.unowned import clear_if_all_owned
 from safeguard.audit import audit_record
 from safeguard.models import User
 from safeguard.permissions import roles_at
 from safeguard.roles import READS_ALL_CASES, Role
+from safeguard.services import Alert, alert_send, notifications_clear
 from safeguard.workdays import add_working_days
 
 
@@ -38,7 +42,9 @@ def due_date_for(case: Case, route: Route, *, today: date | None = None, require
 
 
 def record_event(step: Step, *, from_state: str, summary: str, actor, detail: str = "", at: datetime | None = None) -> None:
-    """``at``: when it happened in the world (a referral made by phone at 10:05), if not now."""
+    """A move in the step's history (the chronology). ``at``: when it happened in the world (a
+    referral made by phone at 10:05), if not now. A move to another state ends what the step's
+    notifications asked (a step due, a police referral still to make): they clear themselves."""
     StepEvent.objects.create(
         step=step,
         case_id=step.case_id,
@@ -48,6 +54,31 @@ def record_event(step: Step, *, from_state: str, summary: str, actor, detail: st
         detail=detail,
         by=actor,
         at=at or timezone.now(),
+    )
+    if from_state and from_state != step.state:
+        notifications_clear(subject=f"step:{step.pk}")
+        if step.owner_id is None:
+            clear_if_all_owned(step.case.school_id)
+        if step.route.code == RouteCode.POLICE and step.state not in (StepState.SUGGESTED, StepState.TODO):
+            notifications_clear(subject=f"police:{step.case_id}")
+
+
+def tell_owner(actor, step: Step) -> None:
+    """A step given an owner: that person is told (unless they gave it to themselves)."""
+    if step.owner_id is None or step.owner_id == getattr(actor, "pk", None):
+        return
+    due = f", due {step.due_date:%-d %b %Y}" if step.due_date else ""
+    alert_send(
+        alert=Alert(
+            kind="step_owner",
+            title=f"Case {step.case.reference}: {step.route.name} is yours{due}",
+            url=reverse("case_detail", args=[step.case_id]),
+            subject=f"step:{step.pk}",
+            case_id=step.case_id,
+            detail=f"{actor.full_name if actor else 'Safeguard'} gave you this referral step.",
+        ),
+        recipients=[step.owner],
+        school=step.case.school,
     )
 
 
@@ -77,16 +108,18 @@ def refuse_if(facts: machine.StepFacts, target: str, *, creating: bool = False) 
         raise ValidationError(problem)
 
 
-def _lock(step: Step) -> Step:
+def lock_step(step: Step) -> Step:
     return Step.objects.select_for_update(of=("self",)).select_related("route", "case", "case__school").get(pk=step.pk)
 
 
-def check_owner(case: Case, owner: User, *, actor: User) -> None:
-    """An owner must be able to read the case their step is on: a member of pastoral staff who is
-    not on it yet is assigned to it (as for an action), so their reminders can reach them."""
+def check_owner(case: Case, owner: User, route: Route, *, actor: User) -> None:
+    """An owner must be able to act on the step (``referrals.ownership``) and read the case it is
+    on: a member of pastoral staff who is not on it yet is assigned to it (as for an action), so
+    they can open it and their reminders can reach them."""
     roles = roles_at(owner, case.school_id)
-    if not owner.is_active or not roles:
-        raise ValidationError({"owner": "The owner must be an active member of staff at this school."})
+    problem = step_owner_problem(roles, route.code, active=owner.is_active)
+    if problem:
+        raise ValidationError({"owner": problem})
     needs_access = Role.PASTORAL in roles and not roles & READS_ALL_CASES
     if needs_access and not is_assigned(owner, case):
         case_assign(actor=actor, case=case, user=owner)
@@ -116,6 +149,7 @@ STEP_MOVES = (
     "reinstated",
     "changed",
     "reordered",
+    "handed_over",
 )
 
 
@@ -134,7 +168,7 @@ def audit_step(actor, step: Step, action: str, **extra) -> None:
 @transaction.atomic
 def step_add(*, actor: User, case: Case, route: Route, owner: User, due_date: date, platform: str = "", reason: str = "") -> Step:
     """The DSL adds a step that was not suggested (a second platform, say)."""
-    check_owner(case, owner, actor=actor)
+    check_owner(case, owner, route, actor=actor)
     _check_lengths(platform=platform)
     refuse_if(machine.StepFacts(state=StepState.SUGGESTED, owner_id=owner.pk, due_date=due_date), StepState.TODO, creating=True)
     step = Step.objects.create(
@@ -153,6 +187,7 @@ def step_add(*, actor: User, case: Case, route: Route, owner: User, due_date: da
         step, from_state="", summary=f"Added: {step.title}, owned by {owner.full_name}, due {due_date:%d %b %Y}", actor=actor
     )
     audit_step(actor, step, "added")
+    tell_owner(actor, step)
     return step
 
 
@@ -163,10 +198,10 @@ def _check(step: Step, target: str, **given) -> None:
 
 @transaction.atomic
 def step_accept(*, actor: User, step: Step, owner: User, due_date: date, platform: str | None = None) -> Step:
-    step = _lock(step)
+    step = lock_step(step)
     if step.state == StepState.NOT_NEEDED:
         raise ValidationError("This step was marked not needed. Reinstate it instead.")
-    check_owner(step.case, owner, actor=actor)
+    check_owner(step.case, owner, step.route, actor=actor)
     _check(step, StepState.TODO, owner_id=owner.pk, due_date=due_date)
     previous = step.state
     step.state, step.owner, step.due_date = StepState.TODO, owner, due_date
@@ -182,6 +217,7 @@ def step_accept(*, actor: User, step: Step, owner: User, due_date: date, platfor
         actor=actor,
     )
     audit_step(actor, step, "accepted")
+    tell_owner(actor, step)
     return step
 
 
@@ -196,7 +232,7 @@ def step_mark_made(
     contact: str = "",
     platform: str | None = None,
 ) -> Step:
-    step = _lock(step)
+    step = lock_step(step)
     _check_lengths(reference=reference, contact=contact, platform=platform or "")
     _check(step, StepState.MADE, made_at=made_at, made_how=made_how, reference=reference)
     previous = step.state
@@ -218,7 +254,7 @@ def step_mark_made(
 
 @transaction.atomic
 def step_acknowledge(*, actor: User, step: Step, acknowledged_at: datetime, reference: str = "", contact: str = "") -> Step:
-    step = _lock(step)
+    step = lock_step(step)
     _check_lengths(reference=reference, contact=contact)
     _check(step, StepState.ACKNOWLEDGED, acknowledged_at=acknowledged_at, reference=reference or step.reference)
     previous = step.state
@@ -243,7 +279,7 @@ def step_acknowledge(*, actor: User, step: Step, acknowledged_at: datetime, refe
 
 @transaction.atomic
 def step_record_outcome(*, actor: User, step: Step, outcome: str, reference: str = "") -> Step:
-    step = _lock(step)
+    step = lock_step(step)
     _check_lengths(reference=reference)
     _check(step, StepState.OUTCOME_RECORDED, outcome=outcome, reference=reference or step.reference)
     previous = step.state
@@ -259,7 +295,7 @@ def step_record_outcome(*, actor: User, step: Step, outcome: str, reference: str
 
 @transaction.atomic
 def step_close(*, actor: User, step: Step) -> Step:
-    step = _lock(step)
+    step = lock_step(step)
     _check(step, StepState.CLOSED)
     previous = step.state
     step.state, step.closed_at = StepState.CLOSED, timezone.now()
@@ -272,7 +308,7 @@ def step_close(*, actor: User, step: Step) -> Step:
 
 @transaction.atomic
 def step_not_needed(*, actor: User, step: Step, reason: str) -> Step:
-    step = _lock(step)
+    step = lock_step(step)
     _check(step, StepState.NOT_NEEDED, not_needed_reason=reason)
     previous = step.state
     step.state, step.not_needed_reason = StepState.NOT_NEEDED, reason.strip()
@@ -287,10 +323,10 @@ def step_not_needed(*, actor: User, step: Step, reason: str) -> Step:
 def step_reinstate(*, actor: User, step: Step, owner: User, due_date: date) -> Step:
     """A step marked not needed is needed after all: back to "to do". The earlier reason stays in
     the record (the chronology keeps both moves)."""
-    step = _lock(step)
+    step = lock_step(step)
     if step.state != StepState.NOT_NEEDED:
         raise ValidationError("Only a step marked not needed can be reinstated.")
-    check_owner(step.case, owner, actor=actor)
+    check_owner(step.case, owner, step.route, actor=actor)
     _check(step, StepState.TODO, owner_id=owner.pk, due_date=due_date)
     previous = step.state
     step.state, step.owner, step.due_date = StepState.TODO, owner, due_date
@@ -304,6 +340,7 @@ def step_reinstate(*, actor: User, step: Step, owner: User, due_date: date) -> S
         detail=f"It had been marked not needed: {step.not_needed_reason}" if step.not_needed_reason else "",
     )
     audit_step(actor, step, "reinstated")
+    tell_owner(actor, step)
     return step
 
 
@@ -318,14 +355,14 @@ def step_update(
     contact: str | None = None,
 ) -> Step:
     """Change an open step's owner, due date, reference or contact (each change is in the chronology)."""
-    step = _lock(step)
+    step = lock_step(step)
     if not step.is_open or step.state == StepState.SUGGESTED:
         raise ValidationError("Only a step that is under way can be changed. Accept it first.")
     _check_lengths(reference=reference or "", contact=contact or "")
     #: What changed: the field's name (for the audit event) and the words for the chronology.
     changes: dict[str, str] = {}
     if owner is not None and owner.pk != step.owner_id:
-        check_owner(step.case, owner, actor=actor)
+        check_owner(step.case, owner, step.route, actor=actor)
         step.owner = owner
         changes["owner"] = f"owner {owner.full_name}"
     if due_date is not None and due_date != step.due_date:
@@ -345,13 +382,17 @@ def step_update(
     step.save()
     record_event(step, from_state=step.state, summary=f"Changed: {step.title}", actor=actor, detail="; ".join(changes.values()))
     audit_step(actor, step, "changed", fields=list(changes))
+    if "owner" in changes:
+        notifications_clear(subject=f"step:{step.pk}", kinds=["step_owner"])
+        tell_owner(actor, step)
+        clear_if_all_owned(step.case.school_id)
     return step
 
 
 @transaction.atomic
 def step_move(*, actor: User, step: Step, direction: int) -> None:
     """Reorder: swap the step with its neighbour above (-1) or below (+1)."""
-    step = _lock(step)
+    step = lock_step(step)
     ordered = list(Step.objects.filter(case=step.case).order_by("position", "id"))
     index = next(i for i, s in enumerate(ordered) if s.pk == step.pk)
     other = index + (1 if direction > 0 else -1)

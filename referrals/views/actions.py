@@ -12,15 +12,15 @@ from cases.views.common import render_case_page
 from referrals import forms as ref_forms
 from referrals import services
 from referrals.models import Action, Step
+from referrals.ownership import ACTION_OWNER_ROLES
 from referrals.routes import RouteCode
-from referrals.views.common import OWNER_ROLES
 from safeguard.forms import add_service_errors
 from safeguard.roles import CaseAction
 
 
 def action_add(request, pk: int):
     case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
-    form = ref_forms.ActionForm(request.POST or None, school_id=case.school_id, owner_roles=OWNER_ROLES)
+    form = ref_forms.ActionForm(request.POST or None, school_id=case.school_id, owner_roles=ACTION_OWNER_ROLES)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         step = Step.objects.filter(case=case, route__code=RouteCode.SCHOOL).order_by("id").first()
@@ -91,4 +91,28 @@ def action_cancel(request, pk: int, action_id: int):
         "referrals/action_cancel.html",
         {"action": action, "form": form, "heading": "Cancel an action", "submit": "Cancel the action"},
         page="action_cancel",
+    )
+
+
+def action_reassign(request, pk: int, action_id: int):
+    """A DSL gives an open action to someone else (its owner left, or it sits better elsewhere)."""
+    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
+    action = _action(case, action_id)
+    form = ref_forms.ActionOwnerForm(
+        request.POST or None, school_id=case.school_id, owner_roles=ACTION_OWNER_ROLES, initial={"owner": action.owner_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_reassign(actor=request.user, action=action, owner=form.cleaned_data["owner"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Action given to {form.cleaned_data['owner'].full_name}, who has been told.")
+            return redirect("case_detail", pk=case.pk)
+    return render_case_page(
+        request,
+        case,
+        "referrals/action_owner.html",
+        {"action": action, "form": form, "heading": "Give this action to someone else", "submit": "Save"},
+        page="action_reassign",
     )

@@ -9,20 +9,20 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.access import get_case_for_user
+from cases.access import get_case_for_user, refuse_on_case
 from cases.views.common import render_case_page
 from referrals import forms as ref_forms
 from referrals import selectors, services
 from referrals.models import Route, Step, StepState
+from referrals.ownership import moves_for_owner, step_owner_roles
 from referrals.routes import RouteCode
 from referrals.services.steps import due_date_for
 from referrals.steps import next_states
-from referrals.views.common import OWNER_ROLES
 from safeguard.forms import add_service_errors
 from safeguard.roles import CaseAction
 
@@ -31,7 +31,7 @@ def _accept_form(case, step, data):
     return ref_forms.StepAcceptForm(
         data,
         school_id=case.school_id,
-        owner_roles=OWNER_ROLES,
+        owner_roles=step_owner_roles(step.route.code),
         show_platform=step.route.code == RouteCode.PLATFORM and step.state != StepState.NOT_NEEDED,
         initial={
             "owner": step.owner_id,
@@ -136,7 +136,7 @@ MOVES: dict[str, Move] = {
         lambda case, step, data: ref_forms.StepUpdateForm(
             data,
             school_id=case.school_id,
-            owner_roles=OWNER_ROLES,
+            owner_roles=step_owner_roles(step.route.code),
             initial={"owner": step.owner_id, "due_date": step.due_date, "reference": step.reference, "contact": step.contact},
             prefix="update",
         ),
@@ -169,12 +169,35 @@ def _step(case, step_id) -> Step:
     return step
 
 
-def _step_page(request, case, step, *, bound=None, bound_name: str = ""):
+def _moves_for(user, case, step) -> list[str]:
+    """The moves this person may make on this step: all of them for the case's DSLs; the owner's
+    moves on their own school-support step for its pastoral owner (``referrals.ownership``)."""
+    return moves_for_owner(
+        leads_case=CaseAction.MANAGE in case.allowed_actions,
+        owns_step=step.owner_id == user.pk,
+        route_code=step.route.code,
+        moves=MOVES,
+    )
+
+
+def _step_for(request, pk: int, step_id: int) -> tuple[object, Step, list[str]]:
+    """The case, the step and the moves this person may make on it. Someone who may read the case
+    but not make any move on this step is told it is not theirs (404, as for another's action)."""
+    case = get_case_for_user(request.user, pk, CaseAction.WORK_OWN_STEP)
+    step = _step(case, step_id)
+    allowed = _moves_for(request.user, case, step)
+    if not allowed:
+        refuse_on_case(request.user, case, "step", reason="not_visible")
+        raise Http404("No such step on this case.")
+    return case, step, allowed
+
+
+def _step_page(request, case, step, allowed, *, bound=None, bound_name: str = ""):
     """The step page: the moves it offers, with the form that was just sent (and its errors) if any."""
     offered = [
         (name, move, bound if name == bound_name else (move.form(case, step, None) if move.form else None))
         for name, move in MOVES.items()
-        if move.heading and (move.offered(step) or name == bound_name)
+        if name in allowed and move.heading and (move.offered(step) or name == bound_name)
     ]
     return render_case_page(
         request,
@@ -183,6 +206,7 @@ def _step_page(request, case, step, *, bound=None, bound_name: str = ""):
         {
             "step": step,
             "moves": offered,
+            "leads_case": CaseAction.MANAGE in case.allowed_actions,
             "events": step.events.select_related("by").order_by("at", "id"),
             "contact_details": selectors.route_details(case.school, step.route),
         },
@@ -192,17 +216,19 @@ def _step_page(request, case, step, *, bound=None, bound_name: str = ""):
 
 @require_GET
 def step_detail(request, pk: int, step_id: int):
-    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
-    return _step_page(request, case, _step(case, step_id))
+    case, step, allowed = _step_for(request, pk, step_id)
+    return _step_page(request, case, step, allowed)
 
 
 @require_POST
 def step_act(request, pk: int, step_id: int, act: str):
-    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
-    step = _step(case, step_id)
+    case, step, allowed = _step_for(request, pk, step_id)
     move = MOVES.get(act)
     if move is None:
         raise Http404("No such move.")
+    if act not in allowed:
+        refuse_on_case(request.user, case, "step_move")
+        raise PermissionDenied("Only a DSL can do that with this step.")
     form = move.form(case, step, request.POST) if move.form else None
     if form is None or form.is_valid():
         try:
@@ -210,13 +236,13 @@ def step_act(request, pk: int, step_id: int, act: str):
         except ValidationError as error:
             if form is None:
                 messages.error(request, " ".join(error.messages))
-                return _step_page(request, case, _step(case, step_id))
+                return _step_page(request, case, _step(case, step_id), allowed)
             add_service_errors(form, error)
         else:
             if move.done:
                 messages.success(request, move.done.format(title=step.title))
             return redirect("case_detail", pk=case.pk)
-    return _step_page(request, case, _step(case, step_id), bound=form, bound_name=act)
+    return _step_page(request, case, _step(case, step_id), allowed, bound=form, bound_name=act)
 
 
 def step_add(request, pk: int):
@@ -227,7 +253,9 @@ def step_add(request, pk: int):
         route = Route.objects.filter(code=route_code).first()
         if route:
             initial = {"route": route.pk, "due_date": due_date_for(case, route)}
-    form = ref_forms.StepAddForm(request.POST or None, school_id=case.school_id, owner_roles=OWNER_ROLES, initial=initial)
+    form = ref_forms.StepAddForm(
+        request.POST or None, school_id=case.school_id, owner_roles=step_owner_roles(None), initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -7,99 +7,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('safeguard', '0008_refusal_bursts'),
+        ("safeguard", "0008_refusal_bursts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AlertEmail',
+            name="AlertEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_line', models.CharField(max_length=200)),
-                ('body', models.TextField()),
-                ('deliver_at', models.DateTimeField()),
-                ('in_digest', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('claimed', 'Being sent'), ('sent', 'Sent'), ('skipped', 'No longer needed when due'), ('failed', 'Could not be emailed')], default='pending', max_length=10)),
-                ('claim_token', models.CharField(blank=True, max_length=32)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("subject_line", models.CharField(max_length=200)),
+                ("body", models.TextField()),
+                ("deliver_at", models.DateTimeField()),
+                ("in_digest", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("claimed", "Being sent"),
+                            ("sent", "Sent"),
+                            ("skipped", "No longer needed when due"),
+                            ("failed", "Could not be emailed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("claim_token", models.CharField(blank=True, max_length=32)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='AlertPreference',
+            name="AlertPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('at_once', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=40)),
+                ("at_once", models.BooleanField(default=True)),
             ],
         ),
         migrations.AddField(
-            model_name='notification',
-            name='case_id',
+            model_name="notification",
+            name="case_id",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='cleared_at',
+            model_name="notification",
+            name="cleared_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='subject',
+            model_name="notification",
+            name="subject",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='urgent',
+            model_name="notification",
+            name="urgent",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'cleared_at', 'created_at'], name='notification_inbox_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "cleared_at", "created_at"], name="notification_inbox_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['subject', 'cleared_at'], name='notification_subject_idx'),
+            model_name="notification",
+            index=models.Index(fields=["subject", "cleared_at"], name="notification_subject_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['case_id', 'cleared_at'], name='notification_case_idx'),
+            model_name="notification",
+            index=models.Index(fields=["case_id", "cleared_at"], name="notification_case_idx"),
         ),
         migrations.AddField(
-            model_name='alertemail',
-            name='notification',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='email', to='safeguard.notification'),
+            model_name="alertemail",
+            name="notification",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="email", to="safeguard.notification"
+            ),
         ),
         migrations.AddField(
-            model_name='alertemail',
-            name='recipient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="alertemail",
+            name="recipient",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name='alertemail',
-            name='school',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='safeguard.school'),
+            model_name="alertemail",
+            name="school",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="safeguard.school"),
         ),
         migrations.AddField(
-            model_name='alertpreference',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alert_preferences', to=settings.AUTH_USER_MODEL),
+            model_name="alertpreference",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="alert_preferences", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddIndex(
-            model_name='alertemail',
-            index=models.Index(fields=['status', 'deliver_at'], name='alert_email_due_idx'),
+            model_name="alertemail",
+            index=models.Index(fields=["status", "deliver_at"], name="alert_email_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='alertemail',
-            index=models.Index(fields=['school', 'status'], name='alert_email_school_idx'),
+            model_name="alertemail",
+            index=models.Index(fields=["school", "status"], name="alert_email_school_idx"),
         ),
         migrations.AddConstraint(
-            model_name='alertpreference',
-            constraint=models.UniqueConstraint(fields=('user', 'kind'), name='alert_preference_unique'),
+            model_name="alertpreference",
+            constraint=models.UniqueConstraint(fields=("user", "kind"), name="alert_preference_unique"),
         ),
     ]

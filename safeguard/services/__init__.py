@@ -3,8 +3,9 @@
 Each service is keyword-only, atomic, and writes its audit event in the same transaction.
 """
 
+from safeguard.services.alerts import Alert, alert_preferences_update, alert_send, notifications_clear
 from safeguard.services.approvals import approval_approve, approval_decline
-from safeguard.services.notifications import alert_staff, notification_create, notification_mark_read
+from safeguard.services.notifications import notification_create, notification_mark_read
 from safeguard.services.school import digest_preferences_update
 from safeguard.services.staff import (
     IN_USE_ELSEWHERE,
@@ -23,10 +24,13 @@ from safeguard.services.system import auth_event_record, worker_heartbeat_record
 from safeguard.sessions import end_sessions
 
 __all__ = [
+    "Alert",
+    "alert_preferences_update",
+    "alert_send",
+    "notifications_clear",
     "IN_USE_ELSEWHERE",
     "LAST_DSL",
     "StaffPermissionError",
-    "alert_staff",
     "approval_approve",
     "approval_decline",
     "auth_event_record",

@@ -23,7 +23,7 @@ from safeguard.audit import audit_record
 from safeguard.models import School, StaffApproval, StaffRole, User
 from safeguard.permissions import forget_roles, roles_at
 from safeguard.roles import Role
-from safeguard.services.notifications import alert_staff
+from safeguard.services.alerts import Alert, alert_send, notifications_clear
 from safeguard.sessions import end_sessions
 
 #: Who may approve each kind of request.
@@ -72,13 +72,10 @@ def approval_request(*, actor: User, school: School, user: User, kind: str, role
             f"{actor.full_name}, an IT administrator, has asked to reset the second factor of {who}, who reads "
             "safeguarding cases. Approve it only once you have spoken to them (in person or by phone) and they asked for it."
         )
-    alert_staff(
+    alert_send(
+        alert=Alert(kind="approval", title=title, url=reverse("approval_list"), subject=f"approval:{approval.pk}", detail=body),
         recipients=_people(school, TOLD_ROLES, except_ids=[user.pk]),
         school=school,
-        kind="safeguard.approval",
-        title=title,
-        url=reverse("approval_list"),
-        body=body,
     )
     return approval
 
@@ -93,13 +90,12 @@ def tell_school_of_grant(*, school: School, user: User, role: str, actor: User, 
     else:
         title = f"{user.full_name} is now {label}"
         body = f"{actor.full_name}, an IT administrator, gave {user.full_name} ({user.email}) the role {label}: the school had no Designated Safeguarding Lead, so no approval was needed."
-    alert_staff(
+    alert_send(
+        alert=Alert(
+            kind="role_given", title=title, url=reverse("approval_list"), subject=f"staff:{user.pk}", detail=body, security=True
+        ),
         recipients=_people(school, TOLD_ROLES, except_ids=[user.pk]),
         school=school,
-        kind="safeguard.role_given",
-        title=title,
-        url=reverse("approval_list"),
-        body=body,
     )
 
 
@@ -153,13 +149,17 @@ def approval_approve(*, actor: User, approval: StaffApproval) -> StaffApproval:
             "requested_by": approval.requested_by_id,
         },
     )
-    alert_staff(
+    notifications_clear(subject=f"approval:{approval.pk}")
+    alert_send(
+        alert=Alert(
+            kind="approval_decided",
+            title=f"Approved: {approval.what} for {user.full_name}",
+            url=reverse("staff_edit", args=[user.pk]),
+            subject=f"approval_decided:{approval.pk}",
+            detail=f"{actor.full_name} approved {approval.what} for {user.full_name}.",
+        ),
         recipients=[approval.requested_by],
         school=approval.school,
-        kind="safeguard.approval_decided",
-        title=f"Approved: {approval.what} for {user.full_name}",
-        url=reverse("staff_edit", args=[user.pk]),
-        body=f"{actor.full_name} approved {approval.what} for {user.full_name}.",
     )
     return approval
 
@@ -180,19 +180,24 @@ def approval_decline(*, actor: User, approval: StaffApproval, reason: str) -> St
         school=approval.school,
         extra={"approval_id": approval.pk, "kind": approval.kind, "role": approval.role},
     )
-    alert_staff(
+    notifications_clear(subject=f"approval:{approval.pk}")
+    alert_send(
+        alert=Alert(
+            kind="approval_decided",
+            title=f"Declined: {approval.what} for {approval.user.full_name}",
+            url=reverse("staff_edit", args=[approval.user_id]),
+            subject=f"approval_decided:{approval.pk}",
+            detail=f"{actor.full_name} declined {approval.what} for {approval.user.full_name}. Their reason: {approval.reason}",
+        ),
         recipients=[approval.requested_by],
         school=approval.school,
-        kind="safeguard.approval_decided",
-        title=f"Declined: {approval.what} for {approval.user.full_name}",
-        url=reverse("staff_edit", args=[approval.user_id]),
-        body=f"{actor.full_name} declined {approval.what} for {approval.user.full_name}. Their reason: {approval.reason}",
     )
     return approval
 
 
 def approval_withdraw(*, actor: User, school: School, user: User, kind: str, role: str = "") -> None:
     """The IT administrator no longer asks (a pending role left unticked). Inside their transaction."""
-    StaffApproval.objects.filter(kind=kind, user=user, school=school, role=role, status=StaffApproval.Status.PENDING).update(
-        status=StaffApproval.Status.WITHDRAWN, decided_by=actor, decided_at=timezone.now()
-    )
+    pending = StaffApproval.objects.filter(kind=kind, user=user, school=school, role=role, status=StaffApproval.Status.PENDING)
+    for approval_id in pending.values_list("pk", flat=True):
+        notifications_clear(subject=f"approval:{approval_id}")
+    pending.update(status=StaffApproval.Status.WITHDRAWN, decided_by=actor, decided_at=timezone.now())

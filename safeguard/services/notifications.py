@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from safeguard.models import Notification, School, User
@@ -19,27 +16,6 @@ def notification_create(*, recipients: Iterable[User], school: School, kind: str
     return Notification.objects.bulk_create(
         [Notification(recipient=user, school=school, kind=kind, title=title, url=url, created_at=now) for user in recipients]
     )
-
-
-def alert_staff(*, recipients: Iterable[User], school: School, kind: str, title: str, url: str, body: str) -> list[Notification]:
-    """An in-app notification now, and an email once the transaction commits, to each recipient.
-
-    For matters of the school's staff accounts (a role waiting for approval): ``title`` and ``body``
-    may name members of staff, never a child or a case's content."""
-    people = [user for user in recipients if user.is_active]
-    created = notification_create(recipients=people, school=school, kind=kind, title=title, url=url)
-    text = render_to_string(
-        "safeguard/email/staff_alert.txt", {"title": title, "body": body, "link": settings.BASE_URL + url, "school": school}
-    )
-    addresses = [user.email for user in people]
-
-    def send() -> None:
-        for address in addresses:
-            send_mail(f"Safeguard: {title}", text, None, [address])
-
-    if addresses:
-        transaction.on_commit(send, robust=True)
-    return created
 
 
 @transaction.atomic

@@ -49,7 +49,8 @@ def school_switch(request):
 # --- Staff administration (IT administrator) -------------------------------------------------
 
 
-def _staff_school(request):
+def staff_school(request):
+    """The school whose staff the user administers (the IT administrator), or 403."""
     school = selectors.current_school(request)
     if school is None or not can_manage_staff(roles_at(request.user, school.pk)):
         raise PermissionDenied("Only the school's IT administrator can manage staff accounts.")
@@ -58,7 +59,7 @@ def _staff_school(request):
 
 @require_GET
 def staff_list(request):
-    school = _staff_school(request)
+    school = staff_school(request)
     return render(
         request,
         "safeguard/staff_list.html",
@@ -73,7 +74,7 @@ def staff_list(request):
 
 @recent_authentication_required
 def staff_add(request):
-    school = _staff_school(request)
+    school = staff_school(request)
     form = StaffAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -101,7 +102,7 @@ def _waiting_words(roles) -> str:
     return f"{names} reads the school's cases, so it takes effect when a Designated Safeguarding Lead approves it: they have been told."
 
 
-def _member(school, user_id: int):
+def staff_member(school, user_id: int):
     member = selectors.staff_member_at_school(school, user_id)
     if member is None:
         raise Http404("No such member of staff at this school.")
@@ -110,8 +111,8 @@ def _member(school, user_id: int):
 
 @recent_authentication_required
 def staff_edit(request, user_id: int):
-    school = _staff_school(request)
-    member = _member(school, user_id)
+    school = staff_school(request)
+    member = staff_member(school, user_id)
     waiting = selectors.pending_roles(school, member)
     current = [r.role for r in member.school_roles] + sorted(waiting)
     form = StaffRolesForm(request.POST or None, initial={"roles": current}, waiting=waiting)
@@ -137,14 +138,6 @@ def staff_edit(request, user_id: int):
 
 @require_POST
 @recent_authentication_required
-def staff_deactivate(request, user_id: int):
-    return _staff_toggle(
-        request, user_id, services.staff_deactivate, "{name}'s account is deactivated and their sessions have ended."
-    )
-
-
-@require_POST
-@recent_authentication_required
 def staff_reactivate(request, user_id: int):
     return _staff_toggle(request, user_id, services.staff_reactivate, "{name}'s account is active again.")
 
@@ -160,8 +153,8 @@ def staff_send_link(request, user_id: int):
 @require_POST
 @recent_authentication_required
 def staff_reset_second_factor(request, user_id: int):
-    school = _staff_school(request)
-    member = _member(school, user_id)
+    school = staff_school(request)
+    member = staff_member(school, user_id)
     try:
         done = services.staff_reset_second_factor(actor=request.user, school=school, user=member)
     except ValidationError as error:
@@ -181,8 +174,8 @@ def staff_reset_second_factor(request, user_id: int):
 
 
 def _staff_toggle(request, user_id, service, done_message):
-    school = _staff_school(request)
-    member = _member(school, user_id)
+    school = staff_school(request)
+    member = staff_member(school, user_id)
     try:
         service(actor=request.user, school=school, user=member)
     except ValidationError as error:
@@ -246,11 +239,6 @@ def approval_decide(request, approval_id: int):
 
 
 # --- Notifications -------------------------------------------------------------------------------
-
-
-@require_GET
-def notification_list(request):
-    return render(request, "safeguard/notifications.html", {"notifications": selectors.notifications_for(request.user)})
 
 
 @require_POST

@@ -160,7 +160,7 @@ def test_the_session_key_changes_when_the_code_is_entered(dsl):
 
 
 def test_a_dsl_added_by_the_it_admin_reads_nothing_until_a_dsl_approves(
-    it_admin, dsl, head, case, school, login, django_capture_on_commit_callbacks
+    it_admin, dsl, head, case, school, login, django_capture_on_commit_callbacks, school_hours
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = login(it_admin).post(
@@ -479,7 +479,9 @@ def test_a_pastoral_teacher_no_longer_assigned_is_not_reminded_of_the_case(dsl, 
         for reminder_id in ids:
             reminder_deliver(reminder_id=reminder_id, token=token)
     assert set(planned.values_list("status", flat=True)) == {ReminderStatus.SKIPPED}
-    assert not pastoral.notifications.filter(url=reverse("case_detail", args=[case.pk])).exists()
+    # Nothing about the case still asks anything of them (being assigned was cleared with the assignment).
+    assert not pastoral.notifications.filter(case_id=case.pk, cleared_at__isnull=True).exists()
+    assert not pastoral.notifications.filter(kind__in=["step_due", "action_due"]).exists()
 
 
 def test_an_empty_post_to_a_routes_settings_keeps_the_schools_details(dsl, school, login):

@@ -135,7 +135,7 @@ def test_assignment_requires_pastoral_role(case, dsl, head):
         ({"dsl"}, False, set(CaseAction)),
         ({"deputy_dsl"}, False, set(CaseAction)),
         ({"head"}, False, {CaseAction.VIEW, CaseAction.VIEW_ACCESS_LOG}),
-        ({"pastoral"}, True, {CaseAction.VIEW, CaseAction.ADD_NOTE, CaseAction.COMPLETE_OWN_ACTION}),
+        ({"pastoral"}, True, {CaseAction.VIEW, CaseAction.ADD_NOTE, CaseAction.COMPLETE_OWN_ACTION, CaseAction.WORK_OWN_STEP}),
         ({"pastoral"}, False, set()),
         ({"it_admin"}, True, set()),
         ({"staff"}, False, set()),

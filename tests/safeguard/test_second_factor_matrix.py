@@ -84,5 +84,7 @@ def test_the_states_cover_the_pages_a_password_alone_reaches():
         "otp_verify",
         "concern_new",
         "concern_sent",
+        # The concern form's type-ahead: names, year group and the end of the UPN, as on the form.
+        "concern_pupil_search",
         "school_switch",
     }

@@ -75,7 +75,7 @@ def test_role_change_ends_that_persons_sessions_at_once(it_admin, head, case, lo
 def test_deactivation_ends_sessions_and_blocks_login(it_admin, pastoral, school, login, client):
     teacher = login(pastoral)
     assert teacher.get(reverse("home")).status_code == 200
-    response = login(it_admin).post(reverse("staff_deactivate", args=[pastoral.pk]))
+    response = login(it_admin).post(reverse("staff_deactivate", args=[pastoral.pk]), {"confirm": "on"})
     assert response.status_code == 302
     pastoral.refresh_from_db()
     assert not pastoral.is_active

@@ -20,6 +20,7 @@ PAGE_EVENTS = {
     "case": {"cases.case.viewed", "cases.attachment.downloaded"},
     "pupil": {"cases.pupil.viewed"},
     "search": {"cases.pupil.searched"},
+    "header_search": {"cases.search.searched"},
     "concern": {"cases.concern.viewed"},
     "pupil_import": {"cases.pupil_import.viewed"},
 }
@@ -27,6 +28,7 @@ OTHER_PAGES = {
     "pupil_detail": "pupil",
     "pupil_edit": "pupil",
     "pupil_search": "search",
+    "search": "header_search",
     "concern_detail": "concern",
     "pupil_import_detail": "pupil_import",
 }
