@@ -12,6 +12,8 @@ PORT   ?= 8000
 # Two test processes by default (pytest-xdist); override with PYTEST_ARGS="-n 0" to debug.
 PYTEST_ARGS ?= -n auto
 export SAFEGUARD_PORT := $(PORT)
+# Links in emails (alerts are written with the change that causes them, demo data included).
+export SAFEGUARD_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test install lint lock vendor check-python clean-var
 
@@ -31,7 +33,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py demo_logins --port $(PORT)
-	SAFEGUARD_BASE_URL=$${SAFEGUARD_BASE_URL:-http://127.0.0.1:$(PORT)} exec $(BIN)/honcho -f Procfile.dev start
+	exec $(BIN)/honcho -f Procfile.dev start
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -175,6 +175,7 @@ def triage_queue(school) -> QuerySet[Concern]:
     return (
         Concern.objects.filter(school=school, status=ConcernStatus.NEW)
         .select_related("raised_by")
+        .prefetch_related(Prefetch("pupil_links", queryset=ConcernPupil.objects.select_related("pupil").order_by("id")))
         .order_by("-urgent", "raised_at", "id")
     )
 

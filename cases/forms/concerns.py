@@ -7,9 +7,19 @@ from django import forms
 from cases.forms.common import DATETIME_LOCAL, long_text
 from cases.models import Pupil
 from cases.services.concerns import ALSO_ALERT_ROLES, ConcernInput
-from safeguard.models import User
+from safeguard.models import StaffRole, User
+from safeguard.roles import Role
 
 URGENT_CHOICES = [("no", "No"), ("yes", "Yes: a child may be in danger now")]
+
+
+class _Colleagues(forms.ModelMultipleChoiceField):
+    """Colleagues by name, with their role at the school ("Casey Marsh, Pastoral staff")."""
+
+    roles: dict[int, str] = {}
+
+    def label_from_instance(self, obj):
+        return f"{obj.full_name}, {self.roles[obj.pk]}" if obj.pk in self.roles else obj.full_name
 
 
 class ConcernForm(forms.Form):
@@ -59,7 +69,7 @@ class ConcernForm(forms.Form):
     told = forms.CharField(
         label="Who have you told?", max_length=300, required=False, help_text="For example: no one yet, or their form tutor."
     )
-    also_alert = forms.ModelMultipleChoiceField(
+    also_alert = _Colleagues(
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -76,6 +86,12 @@ class ConcernForm(forms.Form):
             .distinct()
             .order_by("full_name")
         )
+        held: dict[int, list[str]] = {}
+        for user_id, role in StaffRole.objects.filter(school=school, role__in=list(ALSO_ALERT_ROLES)).values_list(
+            "user_id", "role"
+        ):
+            held.setdefault(user_id, []).append(Role(role).label)
+        self.fields["also_alert"].roles = {user_id: ", ".join(sorted(labels)) for user_id, labels in held.items()}
 
     def chosen_pupils(self) -> list[Pupil]:
         """The pupils ticked so far, for showing them again (the form is re-shown after a search)."""

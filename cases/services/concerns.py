@@ -98,7 +98,7 @@ def concern_raise(*, actor: User, school: School, data: ConcernInput) -> Concern
     leads = list(users_with_role(school.pk, SAFEGUARDING_LEADS).exclude(pk=actor.pk))
     subject = f"concern:{concern.pk}"
     if data.urgent:
-        title = f"URGENT concern {concern.reference}: a child may be in immediate danger"
+        title = f"Concern {concern.reference}: a child may be in immediate danger"
         detail = "The member of staff who raised it was told to find a DSL in person or call 999 now."
     else:
         title = f"New concern {concern.reference} is waiting for triage"

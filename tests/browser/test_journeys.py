@@ -296,6 +296,31 @@ def test_the_layout_works_at_768_pixels_wide(demo, browser_context):
     screenshot(page, "case-list-768")
 
 
+def test_the_dsls_pages_fit_a_phone_390_pixels_wide(demo, browser_context):
+    """Nothing scrolls sideways on a phone, tables with hidden labels included (a visually
+    hidden label positioned outside a table's scroller once widened the case page to 589 px)."""
+    from cases.models import Case
+
+    base = demo.url
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    dsl_logged_in(page, base)
+    decided = Case.objects.filter(school__code="NDA", decisions__isnull=False).order_by("id").first()
+    assert decided is not None, "the demo has a case with a decision"
+    for name, path in [
+        ("home", "/"),
+        ("case page with a decision", f"/cases/{decided.pk}/"),
+        ("concerns", "/concerns/"),
+        ("notifications", "/notifications/"),
+        ("search", "/search/?q=photo"),
+        ("your alerts", "/account/alerts/"),
+    ]:
+        page.goto(base + path)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"{name} scrolls sideways at 390 px ({width} px wide)"
+        axe_check(page, f"{name} at 390 px")
+
+
 def test_the_hide_screen_button_blanks_the_page_at_one_key(demo, browser_context):
     from cases.models import Case
 
