@@ -43,6 +43,8 @@ class Entry:
     actor: str = ""
     #: Entries at the same instant keep a stable, sensible order.
     order: int = 0
+    #: The record holds a day, not a time (the incident): ``at`` is its midnight, for the order only.
+    date_only: bool = False
 
 
 FACT_LABELS = {
@@ -76,7 +78,13 @@ def _from_cases(cases: dict[int, Case]) -> Iterable[Entry]:
             incident_at = timezone.make_aware(datetime.combine(disclosure.incident_date, time.min))
             approx = " (approximate date)" if disclosure.incident_date_approximate else ""
             yield Entry(
-                incident_at, case.pk, case.reference, "incident", f"The incident{approx}", ", ".join(disclosure.kind_labels())
+                incident_at,
+                case.pk,
+                case.reference,
+                "incident",
+                f"The incident{approx}",
+                ", ".join(disclosure.kind_labels()),
+                date_only=True,
             )
             yield Entry(
                 disclosure.disclosed_at,

@@ -21,12 +21,18 @@ Input (:class:`Facts`, or the same shape as JSON for ``manage.py assess``)::
       "adult_involvement": "none"|"unknown"|"stranger"|"known_adult"|"staff",
       "imagery": "none"|"some"|"unknown",
       "imagery_kinds": ["nude_u18", "crime_recording", "other"],
-      "high_number_threshold": 5
+      "high_number_threshold": 5,
+      "platforms": ["WhatsApp"]               # read by ``manage.py assess`` for the routes only
     }
 
 Output (:class:`Assessment`, ``to_dict()`` for JSON): the rule-set version, the outcome
 (``required``, ``not_required`` or ``provisional``), whether every question is answered, and
 for each criterion its status (``met``, ``not_met``, ``unanswered``) with the facts behind it.
+
+``manage.py assess`` (in ``desk``, which may read both floors) adds ``routes``: the reporting
+routes these facts suggest (``referrals.routes``), each with its code, name and reasons. The
+routes read ``platforms``, ``imagery``, ``imagery_kinds``, ``adult_involvement``, the criteria
+met, and whether a child whose part is ``harmed`` was under 13. docs/assess.md has an example.
 """
 
 from __future__ import annotations

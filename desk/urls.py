@@ -5,6 +5,7 @@ from django.urls import include, path
 from cases.urls import concern_urlpatterns, pupil_urlpatterns
 from cases.views.search import search_page
 from desk.views import alerts, cases, home, pupils, settings, staff
+from desk.views.terms import school_terms
 from referrals.urls import case_urlpatterns as referral_case_urlpatterns
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("pupils/<int:pk>/", pupils.pupil_detail, name="pupil_detail"),
     path("search/", search_page, name="search"),
     path("settings/school/", settings.school_settings, name="school_settings"),
+    path("settings/school/terms/", school_terms, name="school_terms"),
     path("staff/<int:user_id>/deactivate/", staff.staff_deactivate, name="staff_deactivate"),
     path("notifications/", alerts.notification_list, name="notification_list"),
     path("account/alerts/", alerts.alert_preferences, name="alert_preferences"),

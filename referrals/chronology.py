@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from cases.chronology import Entry, Source, name_of
 from cases.models import CaseReview, CaseStatusChange
-from referrals.models import Action, ChildVoice, ParentContact, StepEvent
+from referrals.models import MADE_HOW_WORDS, Action, ChildVoice, ParentContact, StepEvent
 
 
 def _step_entries(rows, cases) -> Iterable[Entry]:
@@ -71,7 +71,10 @@ def _parent_entries(rows, cases) -> Iterable[Entry]:
     for p in rows:
         ref = cases[p.case_id].reference
         if p.informed:
-            detail = f"Told by {p.contacted_by}." + (f" Their response: {p.response}" if p.response else "")
+            how = MADE_HOW_WORDS.get(p.how, "")
+            detail = f"Told {how + ' ' if how else ''}by {p.contacted_by}." + (
+                f" Their response: {p.response}" if p.response else ""
+            )
             yield Entry(
                 p.contacted_at,
                 p.case_id,

@@ -4,9 +4,9 @@ from django import forms
 from django.utils import timezone
 
 from cases.forms import DATETIME_LOCAL, long_text
-from cases.models import Pupil
+from cases.models import NARRATIVE_MAX, Pupil
 from referrals.models import MadeHow, Route
-from safeguard.forms import KeepUnsentFieldsMixin
+from safeguard.forms import ChoicesById, KeepUnsentFieldsMixin
 from safeguard.models import User
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -64,6 +64,58 @@ class StepAcceptForm(forms.Form):
         self.fields = {"owner": staff_at(school_id, owner_roles), **self.fields}
         if not show_platform:
             del self.fields["platform"]
+
+
+class StepRecordForm(forms.Form):
+    """Everything already known about a step, in one form: who owns it and when it is due (for a
+    suggestion), when and how it was made, its reference, the acknowledgement, the outcome, and
+    whether to close it. The fields follow the step's state; what is left empty is not yet."""
+
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    due_date = forms.DateField(label="Due date", widget=_DATE, required=False, error_messages={"invalid": "Enter a real date."})
+    made_how = forms.ChoiceField(
+        label="How it was made",
+        choices=[("", "Not made yet"), *MadeHow.choices],
+        required=False,
+        help_text="Leave as “Not made yet” to accept it for later.",
+    )
+    made_at = _when("When it was made", required=False)
+    reference = _reference()
+    contact = forms.CharField(
+        label="Who you spoke to or reported to", required=False, help_text="For example, the officer's name and number."
+    )
+    platform = forms.CharField(label="Platform or app", required=False, max_length=60)
+    acknowledged_at = _when("Acknowledged (if they have)", required=False)
+    outcome = forms.CharField(
+        label="The outcome (if known)",
+        required=False,
+        strip=False,
+        max_length=NARRATIVE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": "Keep the outcome shorter: put the detail in a note."},
+    )
+    close = forms.BooleanField(label="Close the step once the outcome is recorded", required=False, initial=True)
+
+    #: The fields each state offers (a suggestion is accepted with an owner and a due date first).
+    FIELDS = {
+        "suggested": ("owner", "due_date", "platform", "made_how", "made_at", "reference", "contact", "outcome", "close"),
+        "not_needed": ("owner", "due_date", "made_how", "made_at", "reference", "contact", "outcome", "close"),
+        "todo": ("made_how", "made_at", "reference", "contact", "platform", "acknowledged_at", "outcome", "close"),
+        "made": ("acknowledged_at", "reference", "outcome", "close"),
+        "acknowledged": ("reference", "outcome", "close"),
+    }
+
+    def __init__(self, *args, state: str, school_id: int, owner_roles, show_platform: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep = [name for name in self.FIELDS.get(state, ()) if show_platform or name != "platform"]
+        self.fields = {name: self.fields[name] for name in keep}
+        if "owner" in self.fields:
+            owner = staff_at(school_id, owner_roles)
+            owner.required = False
+            owner.help_text = "You, unless you choose someone else."
+            self.fields["owner"] = owner
+        if "made_at" in self.fields:
+            self.fields["made_at"].help_text = "Now, unless you say otherwise."
 
 
 class StepMadeForm(forms.Form):
@@ -161,6 +213,11 @@ class PupilOnCaseField(forms.ModelChoiceField):
         return obj.full_name
 
 
+class PupilsOnCaseField(ChoicesById):
+    def label_from_instance(self, obj):
+        return obj.full_name
+
+
 class ChildVoiceForm(forms.Form):
     told_at = _when("When the child was told")
     told_by = forms.CharField(label="Who told them", max_length=200)
@@ -187,6 +244,7 @@ class ParentContactForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Say whether they were informed."},
     )
+    how = forms.ChoiceField(label="How they were told", choices=[("", "Choose…"), *MadeHow.choices], required=False)
     who = forms.CharField(
         label="Who was informed", required=False, max_length=200, help_text="Name and relationship to the child."
     )
@@ -198,7 +256,14 @@ class ParentContactForm(forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         queryset = Pupil.objects.filter(case_links__case=case, case_links__removed_at__isnull=True).distinct()
-        self.fields = {"pupil": PupilOnCaseField(queryset=queryset, label="Which child"), **self.fields}
+        pupils = PupilsOnCaseField(
+            queryset=queryset,
+            label="Which children's parents or carers",
+            widget=forms.CheckboxSelectMultiple,
+            help_text="Tick each child this is about: brothers and sisters share parents.",
+            error_messages={"required": "Choose the child or children whose parents or carers this is about."},
+        )
+        self.fields = {"pupils": pupils, **self.fields}
 
 
 class CloseForm(forms.Form):

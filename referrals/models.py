@@ -62,6 +62,19 @@ class MadeHow(models.TextChoices):
     OTHER = "other", "Another way"
 
 
+#: How it was made, as the chronology says it ("Made by phone, 101: The police").
+MADE_HOW_WORDS = {
+    MadeHow.PHONE_999: "by phone, 999",
+    MadeHow.PHONE_101: "by phone, 101",
+    MadeHow.PHONE: "by phone",
+    MadeHow.ONLINE: "online",
+    MadeHow.EMAIL: "by email",
+    MadeHow.IN_PERSON: "in person",
+    MadeHow.LETTER: "by letter",
+    MadeHow.OTHER: "another way",
+}
+
+
 class StepOrigin(models.TextChoices):
     SUGGESTED = "suggested", "Suggested from the facts"
     AUTOMATIC = "automatic", "Created automatically"
@@ -210,6 +223,8 @@ class ParentContact(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parent_contacts")
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="+")
     informed = models.BooleanField()
+    #: How they were told (by phone, in person…): the chronology says what the DSL recorded.
+    how = models.CharField(max_length=20, choices=MadeHow.choices, blank=True)
     who = models.CharField("who was informed", max_length=200, blank=True, help_text="Name and relationship to the child.")
     contacted_at = models.DateTimeField("when", null=True, blank=True)
     contacted_by = models.CharField("by whom", max_length=200, blank=True)

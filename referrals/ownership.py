@@ -19,7 +19,7 @@ from safeguard.roles import SAFEGUARDING_LEADS, Role
 PASTORAL_ROUTES = frozenset({RouteCode.SCHOOL})
 #: The moves the owner of a step may make when they do not lead the case: work it through to the end.
 #: Accepting, reinstating, "not needed", a new owner and the order of steps stay with the DSLs.
-OWNER_MOVES = frozenset({"made", "acknowledged", "outcome", "close"})
+OWNER_MOVES = frozenset({"record", "made", "acknowledged", "outcome", "close"})
 
 STEP_OWNER_PROBLEM = (
     "Pastoral staff can own only the school's own support for the child. "
@@ -64,11 +64,13 @@ def action_owner_problem(roles: Iterable[str], *, active: bool) -> str:
     return "" if can_own_action(held) else ACTION_OWNER_PROBLEM
 
 
-def moves_for_owner(*, leads_case: bool, owns_step: bool, route_code: str, moves: Iterable[str]) -> list[str]:
+def moves_for_owner(*, leads_case: bool, owns_step: bool, route_code: str, state: str, moves: Iterable[str]) -> list[str]:
     """Which of a step's ``moves`` this person may make: every one when they lead the case; the
-    owner's moves on their own school-support step otherwise; none else."""
+    owner's moves on their own school-support step otherwise (never accepting or reinstating it,
+    which "record" would do for a step that is not under way); none else."""
     if leads_case:
         return list(moves)
     if owns_step and route_code in PASTORAL_ROUTES:
-        return [move for move in moves if move in OWNER_MOVES]
+        not_under_way = state in ("suggested", "not_needed")
+        return [move for move in moves if move in OWNER_MOVES and not (move == "record" and not_under_way)]
     return []

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases.access import cases_visible_to
 from cases.chronology import attach_people
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseChild, CaseStatus, ChildPart
 from referrals.chronology import REFERRAL_SOURCES
 from referrals.models import (
     OPEN_STATES,
@@ -25,6 +25,8 @@ from referrals.models import (
     Step,
     StepState,
 )
+from referrals.routes import RouteCode
+from referrals.steps import NEXT_BUTTON, NEXT_MOVE_WORDS
 
 
 @dataclass
@@ -53,12 +55,17 @@ def case_referrals(case: Case, *, user=None, own_actions_only: bool = False, peo
     today = timezone.localdate()
     for step in steps:
         step.overdue = bool(step.is_open and step.state != StepState.SUGGESTED and step.due_date and step.due_date < today)
+        step.next_button = NEXT_BUTTON.get(step.state, "")
+        step.next_words = NEXT_MOVE_WORDS.get(step.state, "")
     for action in actions:
         action.overdue = action.status == ActionStatus.OPEN and action.due_date < today
     if own_actions_only:
         open_actions = Action.objects.filter(case=case, status=ActionStatus.OPEN).count()
     else:
         open_actions = sum(1 for a in actions if a.status == ActionStatus.OPEN)
+    parents_step = next((s for s in steps if s.route.code == RouteCode.PARENTS and s.is_open), None)
+    if parents_step is not None:
+        parents_step.parents_left = parents_still_to_tell(case, loaded["parents"])
     return CaseReferrals(
         steps=steps,
         actions=actions,
@@ -68,6 +75,15 @@ def case_referrals(case: Case, *, user=None, own_actions_only: bool = False, peo
         open_action_count=open_actions,
         loaded=loaded,
     )
+
+
+def parents_still_to_tell(case: Case, contacts) -> list:
+    """The children harmed on the case (every child on it, when none is recorded as harmed) whose
+    parents or carers are neither told nor recorded as not to be told, with why."""
+    children = list(CaseChild.objects.filter(case=case, removed_at__isnull=True).select_related("pupil").order_by("id"))
+    harmed = [c.pupil for c in children if c.part == ChildPart.HARMED] or [c.pupil for c in children]
+    dealt_with = {contact.pupil_id for contact in contacts}
+    return [pupil for pupil in harmed if pupil.pk not in dealt_with]
 
 
 def route_details(school, route: Route) -> str:

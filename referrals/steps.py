@@ -7,7 +7,7 @@ reason). A platform's or a parent's acknowledgement may never come, so "made" ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -123,3 +123,89 @@ def transition_problem(facts: StepFacts, target: str, *, now: datetime, today: d
 def next_states(state: str) -> list[str]:
     order = [TODO, MADE, ACKNOWLEDGED, OUTCOME_RECORDED, CLOSED, NOT_NEEDED]
     return [s for s in order if s in ALLOWED.get(state, frozenset())]
+
+
+# --- Recording everything that is already known, in one move ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the DSL says has already happened, given all at once (a field left empty: not yet).
+    ``owner_id`` and ``due_date`` accept a suggestion (or reinstate a step not needed)."""
+
+    owner_id: int | None = None
+    due_date: date | None = None
+    made_at: datetime | None = None
+    made_how: str = ""
+    reference: str = ""
+    acknowledged_at: datetime | None = None
+    outcome: str = ""
+    close: bool = False
+
+
+NOTHING_TO_RECORD = "Nothing to record yet: say what has happened (when and how it was made, the outcome), or close it."
+
+
+def walk(facts: StepFacts, known: Known, *, now: datetime, today: date) -> tuple[list[str], str | None]:
+    """The states to walk through, in order, to record everything ``known``, and the first move
+    the machine refuses (with what must happen first). Each state is a move of its own: audited
+    and in the chronology as if the DSL had made them one by one."""
+    targets: list[str] = []
+    f = facts
+    # "How it was made" says it was made (the form offers the date as now, so the date alone does not).
+    wants_made = bool(known.made_how)
+
+    def go(target: str, **given) -> str | None:
+        nonlocal f
+        f = replace(f, **given)
+        problem = transition_problem(f, target, now=now, today=today)
+        if problem:
+            return problem
+        targets.append(target)
+        f = replace(f, state=target)
+        return None
+
+    if f.state in (SUGGESTED, NOT_NEEDED) and (known.owner_id or wants_made or known.outcome or known.close):
+        problem = go(TODO, owner_id=known.owner_id or f.owner_id, due_date=known.due_date or f.due_date)
+        if problem:
+            return targets, problem
+    if wants_made:
+        problem = go(MADE, made_at=known.made_at, made_how=known.made_how, reference=known.reference or f.reference)
+        if problem:
+            return targets, problem
+    if known.acknowledged_at:
+        problem = go(ACKNOWLEDGED, acknowledged_at=known.acknowledged_at)
+        if problem:
+            return targets, problem
+    if known.outcome.strip():
+        problem = go(OUTCOME_RECORDED, outcome=known.outcome)
+        if problem:
+            return targets, problem
+    # Closing goes with an outcome: ticked without one (the form ticks it for you), it waits.
+    if known.close and f.state == OUTCOME_RECORDED:
+        problem = go(CLOSED)
+        if problem:
+            return targets, problem
+    if not targets:
+        return targets, NOTHING_TO_RECORD
+    return targets, None
+
+
+#: What a step still needs before its case can close, said as the move that does it.
+NEXT_MOVE_WORDS = {
+    SUGGESTED: "accept it (or mark it not needed, with why)",
+    TODO: "record that it was made (or mark it not needed, with why)",
+    MADE: "record the outcome, then close it",
+    ACKNOWLEDGED: "record the outcome, then close it",
+    OUTCOME_RECORDED: "close it",
+}
+
+#: The button that opens a step's next move on the case page.
+NEXT_BUTTON = {
+    SUGGESTED: "Accept or record",
+    NOT_NEEDED: "Reinstate",
+    TODO: "Record it",
+    MADE: "Record the outcome",
+    ACKNOWLEDGED: "Record the outcome",
+    OUTCOME_RECORDED: "Close it",
+}

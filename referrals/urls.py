@@ -6,6 +6,7 @@ from referrals.views import actions, closure, people, routes, steps
 case_urlpatterns = [
     path("steps/add/", steps.step_add, name="step_add"),
     path("steps/<int:step_id>/", steps.step_detail, name="step_detail"),
+    path("steps/<int:step_id>/next/", steps.step_quick, name="step_quick"),
     path("steps/<int:step_id>/<str:act>/", steps.step_act, name="step_act"),
     path("actions/add/", actions.action_add, name="action_add"),
     path("actions/<int:action_id>/done/", actions.action_complete, name="action_complete"),

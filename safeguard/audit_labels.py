@@ -23,4 +23,6 @@ ACTION_WORDS = {
     "safeguard.staff.approval_declined": "Declined access",
     "safeguard.school.settings_changed": "Changed the school's settings",
     "safeguard.school.digest_changed": "Changed who gets the morning digest",
+    "safeguard.school.terms_changed": "Changed the school's term dates",
+    "safeguard.school.terms_confirmed": "Confirmed the school's term dates",
 }

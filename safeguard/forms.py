@@ -4,8 +4,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from safeguard.conf import MAX_ID
 from safeguard.models import EMAIL_MAX_LENGTH
 from safeguard.roles import ROLE_HELP, Role
 
@@ -19,6 +21,22 @@ def add_service_errors(form, error) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+class ChoicesById(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows that refuses, before any query, an id no database could hold
+    (SQLite raises OverflowError on 99999999999999999999999): a clear "choose from the list"."""
+
+    def _check_values(self, value):
+        try:
+            values = list(value)
+        except TypeError:
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list") from None
+        for item in values:
+            text = str(item)
+            if not (text.isdigit() and 0 < int(text) <= MAX_ID):
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text})
+        return super()._check_values(values)
 
 
 class KeepUnsentFieldsMixin:

@@ -506,3 +506,60 @@ class MemberSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.school}"
+
+
+class SchoolYear(models.Model):
+    """A school's term dates and INSET days for one academic year (1 September to 31 August), set
+    and confirmed by its Designated Safeguarding Lead. A year with no row counts by the England
+    default (``safeguard.terms.england_default``), which pages say is not yet confirmed."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="school_years")
+    #: The year of the 1 September it starts on: 2025 is the school year 2025 to 2026.
+    start_year = models.PositiveSmallIntegerField()
+    confirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "start_year"], name="school_year_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.start_year} to {self.start_year + 1} at {self.school_id}"
+
+
+class SchoolTerm(models.Model):
+    """One term of a school year, from its first to its last day, with its half-term break."""
+
+    year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="terms")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=40)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    half_term_first = models.DateField(null=True, blank=True)
+    half_term_last = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "position"], name="school_term_position_unique"),
+            models.CheckConstraint(condition=models.Q(last_day__gte=models.F("first_day")), name="school_term_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.first_day:%Y-%m-%d} to {self.last_day:%Y-%m-%d}"
+
+
+class InsetDay(models.Model):
+    """A training day in term time: the school is open to staff, not to pupils."""
+
+    year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="inset_days")
+    day = models.DateField()
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["year", "day"], name="inset_day_unique")]
+
+    def __str__(self) -> str:
+        return f"INSET {self.day:%Y-%m-%d}"

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from safeguard.models import AlertEmail, Notification, School, StaffApproval, StaffRole, User, WorkerHeartbeat
+from safeguard.models import AlertEmail, Notification, School, SchoolYear, StaffApproval, StaffRole, User, WorkerHeartbeat
 from safeguard.permissions import user_roles
+from safeguard.terms import SCHOOL, Term, YearDates, england_default
 
 SESSION_SCHOOL_KEY = "safeguard_school_id"
 
@@ -122,3 +123,39 @@ def failed_alert_emails(school: School, *, limit: int = 50) -> list[AlertEmail]:
         .select_related("recipient", "notification")
         .order_by("-created_at")[:limit]
     )
+
+
+# --- Term dates ------------------------------------------------------------------------------------
+
+
+def school_years(school_id: int, start_years) -> dict[int, SchoolYear]:
+    """The academic years the school has set term dates for, among ``start_years``, with their
+    terms and INSET days (three queries, however many years)."""
+    rows = (
+        SchoolYear.objects.filter(school_id=school_id, start_year__in=list(start_years))
+        .select_related("confirmed_by")
+        .prefetch_related("terms", "inset_days")
+    )
+    return {row.start_year: row for row in rows}
+
+
+def year_dates_of(row: SchoolYear) -> YearDates:
+    """A school year's stored dates as plain data (``safeguard.terms``)."""
+    return YearDates(
+        start_year=row.start_year,
+        terms=tuple(
+            Term(t.name, t.first_day, t.last_day, t.half_term_first, t.half_term_last)
+            for t in sorted(row.terms.all(), key=lambda t: t.position)
+        ),
+        inset_days=frozenset(d.day for d in row.inset_days.all()),
+        source=SCHOOL,
+        confirmed=row.confirmed_at is not None,
+    )
+
+
+def school_calendar(school_id: int, start_years) -> dict[int, YearDates]:
+    """The school's term dates for each of ``start_years``: what it set, or else the England
+    default (``YearDates.is_default``), for ``safeguard.school_days`` and the reports' periods."""
+    years = list(start_years)
+    found = school_years(school_id, years)
+    return {year: year_dates_of(found[year]) if year in found else england_default(year) for year in years}

@@ -369,7 +369,10 @@ LOG_LEVEL = env_choice("SAFEGUARD_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERRO
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "safeguard.middleware.RequestContextLogFilter"}},
+    "filters": {
+        "request_context": {"()": "safeguard.logging.RequestIdLogFilter"},
+        "refused_request": {"()": "safeguard.logging.RefusedRequestFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [req %(request_id)s] %(message)s"},
     },
@@ -379,6 +382,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A refused request (403, 404) is one line, not a traceback (safeguard/logging.py).
+        "django.request": {"filters": ["refused_request"]},
         "axes": {"level": "WARNING"},
         "pikepdf": {"level": "WARNING"},
     },

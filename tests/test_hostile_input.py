@@ -197,3 +197,15 @@ def test_a_huge_login_address_is_refused_with_a_message_not_a_server_error(dsl, 
     with pytest.raises(User.DoesNotExist):
         User.objects.get_by_natural_key(huge)
     assert User.objects.get_by_natural_key(dsl.email.upper()) == dsl
+
+
+def test_an_id_no_database_holds_in_a_multiple_choice_is_refused_not_a_500(staff_member, dsl, case, login):
+    """Found by the hypothesis test in CI: 99999999999999999999999 in a ticked list reached SQLite
+    (OverflowError) from the concern form's pupils and colleagues, and the parents form."""
+    huge = "99999999999999999999999"
+    response = login(staff_member).post(
+        reverse("concern_new"), {"urgent": "no", "what_happened": "Something seen", "pupils": [huge], "also_alert": [huge]}
+    )
+    assert response.status_code == 200 and "Something seen" in response.content.decode()
+    response = login(dsl).post(reverse("parent_contact_add", args=[case.pk]), {"pupils": [huge], "informed": "yes"})
+    assert response.status_code == 200

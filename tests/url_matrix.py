@@ -164,6 +164,11 @@ MATRIX: dict[str, Row] = {
         args=lambda ctx: [ctx["case"].pk, ctx["step"].pk],
         get=statuses(None, **{**CASE_MANAGERS, "pastoral": 404}),
     ),
+    "step_quick": Row(
+        read_only=True,
+        args=lambda ctx: [ctx["case"].pk, ctx["step"].pk],
+        get=statuses(None, **{**CASE_MANAGERS, "pastoral": 404}),
+    ),
     "step_act": Row(
         args=lambda ctx: [ctx["case"].pk, ctx["step"].pk, "made"],
         post_only=True,
@@ -207,6 +212,12 @@ MATRIX: dict[str, Row] = {
         args=lambda ctx: [ctx["concern"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=200, deputy=200)
     ),
     "school_settings": Row(get=statuses(403, dsl=200, other_dsl=200)),
+    # Term dates: the DSL changes them (an empty POST changes nothing: every date keeps its value);
+    # deputies and the head read them (the reports' terms come from them) and are refused a change.
+    "school_terms": Row(
+        get=statuses(403, dsl=200, deputy=200, head=200, other_dsl=200),
+        post=statuses(403, dsl=302, other_dsl=302),
+    ),
     # Pupils: import, search and correction are for the school's DSLs; the pupil page follows the cases.
     "pupil_import": Row(get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
     "pupil_import_detail": Row(

@@ -7,13 +7,15 @@ from django import forms
 from cases.forms.common import DATETIME_LOCAL, long_text
 from cases.models import Pupil
 from cases.services.concerns import ALSO_ALERT_ROLES, ConcernInput
+from safeguard.conf import bounded_ids
+from safeguard.forms import ChoicesById
 from safeguard.models import StaffRole, User
 from safeguard.roles import Role
 
 URGENT_CHOICES = [("no", "No"), ("yes", "Yes: a child may be in danger now")]
 
 
-class _Colleagues(forms.ModelMultipleChoiceField):
+class _Colleagues(ChoicesById):
     """Colleagues by name, with their role at the school ("Casey Marsh, Pastoral staff")."""
 
     roles: dict[int, str] = {}
@@ -32,7 +34,7 @@ class ConcernForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Answer this first: is a child in immediate danger?"},
     )
-    pupils = forms.ModelMultipleChoiceField(
+    pupils = ChoicesById(
         queryset=Pupil.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -95,7 +97,7 @@ class ConcernForm(forms.Form):
 
     def chosen_pupils(self) -> list[Pupil]:
         """The pupils ticked so far, for showing them again (the form is re-shown after a search)."""
-        ids = [value for value in self.data.getlist(self.add_prefix("pupils")) if str(value).isdigit()] if self.is_bound else []
+        ids = bounded_ids(self.data.getlist(self.add_prefix("pupils"))) if self.is_bound else []
         return list(self.fields["pupils"].queryset.filter(pk__in=ids).order_by("last_name", "first_name")) if ids else []
 
     def to_input(self) -> ConcernInput:

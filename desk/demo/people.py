@@ -6,9 +6,14 @@ Kept apart from the management command so the browser tests and the benchmark ca
 from __future__ import annotations
 
 import random
+from base64 import b32encode
+from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
+
+from cases.criteria import ChildFacts, under_13
+from safeguard.roles import CASE_READING_ROLES, needs_second_factor
 
 DEMO_TRUST = "Demo Learning Trust"
 SCHOOLS = [
@@ -106,6 +111,24 @@ LAST_NAMES = [
 
 DEMO_PLATFORMS = ["Snapchat", "Instagram", "WhatsApp", "TikTok", "Discord"]
 
+#: The demo accounts' authenticator key: RFC 6238's published test secret, the same for every
+#: demo account, so that one entry in any authenticator app logs into all of them. It is public
+#: on purpose, like the demo password: demo data is refused in production.
+DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
+_base32 = b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode().rstrip("=")
+#: The same key as an authenticator app asks for it ("enter a setup key"), in groups of four.
+DEMO_TOTP_KEY = " ".join(_base32[i : i + 4] for i in range(0, len(_base32), 4))
+#: Backup codes made for each demo account with the demo key (each works once).
+DEMO_BACKUP_CODES = 3
+
+
+def has_demo_second_factor(roles: Iterable[str]) -> bool:
+    """Which demo accounts are given the demo key: those whose role needs a second factor (DSL,
+    deputy, head, IT administrator), and pastoral staff, who read their assigned cases only with
+    one. The staff account keeps none: it shows what staff without one can do (raise a concern)."""
+    roles = set(roles)
+    return needs_second_factor(roles) or bool(roles & CASE_READING_ROLES)
+
 
 def assert_not_production(command: str) -> None:
     if settings.PRODUCTION:
@@ -155,3 +178,9 @@ def demo_pupils(school_index: int, count: int, today: date, *, seed: int = 2026)
             }
         )
     return pupils
+
+
+def under_13_today(pupils: Iterable, today: date) -> list:
+    """The pupils under 13 on ``today``, from their dates of birth, by the criteria's own rule
+    (C3): all of Year 7, and those in Year 8 whose 13th birthday has not come yet."""
+    return [p for p in pupils if under_13(ChildFacts(label="", date_of_birth=p.date_of_birth), today)]

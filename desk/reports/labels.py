@@ -9,6 +9,8 @@ from __future__ import annotations
 from cases import audit_labels as cases_labels
 from desk import audit_labels as desk_labels
 from referrals import audit_labels as referrals_labels
+from referrals.catalogue import ROUTES
+from referrals.routes import RouteCode
 from safeguard import audit_labels as core_labels
 
 CASE_OBJECT = cases_labels.CASE_OBJECT
@@ -26,6 +28,47 @@ ACTION_WORDS = {
 }
 ATTEMPT_WORDS = cases_labels.ATTEMPT_WORDS
 REFUSAL_WORDS = cases_labels.REFUSAL_WORDS
+
+
+#: Each route's name, as the catalogue words it: a page never shows a route's code.
+ROUTE_NAMES = {spec["code"]: spec["name"] for spec in ROUTES}
+#: Shorter names for the charts (the tables beside them keep the full name).
+ROUTE_SHORT = {
+    RouteCode.POLICE: "Police",
+    RouteCode.PLATFORM: "The app or service",
+    RouteCode.REPORT_HARMFUL_CONTENT: "Report Harmful Content",
+    RouteCode.REPORT_REMOVE: "Report Remove",
+    RouteCode.IWF: "Internet Watch Foundation",
+    RouteCode.CEOP: "CEOP",
+    RouteCode.SCHOOL: "The school's own support",
+    RouteCode.SOCIAL_CARE: "Social care or the LADO",
+    RouteCode.PARENTS: "Parents or carers",
+}
+
+#: The agencies the governors' report counts referrals to, in its order, and the route of each.
+#: Children's social care and the LADO share a route: the LADO's are those about a member of staff.
+POLICE, CEOP, SOCIAL_CARE, LADO, IWF, REPORT_REMOVE = "police", "ceop", "social_care", "lado", "iwf", "report_remove"
+AGENCY_ROUTES = {
+    POLICE: RouteCode.POLICE,
+    CEOP: RouteCode.CEOP,
+    SOCIAL_CARE: RouteCode.SOCIAL_CARE,
+    LADO: RouteCode.SOCIAL_CARE,
+    IWF: RouteCode.IWF,
+    REPORT_REMOVE: RouteCode.REPORT_REMOVE,
+}
+AGENCY_WORDS = {
+    POLICE: ROUTE_NAMES[RouteCode.POLICE],
+    CEOP: ROUTE_NAMES[RouteCode.CEOP],
+    SOCIAL_CARE: "Children's social care (MASH)",
+    LADO: "The LADO (a member of staff involved)",
+    IWF: ROUTE_NAMES[RouteCode.IWF],
+    REPORT_REMOVE: ROUTE_NAMES[RouteCode.REPORT_REMOVE],
+}
+PROGRESS_WORDS = {
+    "outcome": "Outcome recorded",
+    "acknowledged": "Acknowledged, no outcome yet",
+    "awaiting": "Awaiting acknowledgement or outcome",
+}
 
 
 def action_words(code: str) -> str:

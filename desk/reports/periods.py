@@ -1,14 +1,18 @@
 """The report's filters, parsed and checked: pure functions over plain data, with plain messages.
 
 A report covers whole days in Europe/London, from ``start`` to ``end`` inclusive, at one school.
+Besides any dates the user types, the school's academic years and terms are offered as periods
+(from its term dates, ``safeguard.terms``), and every period has a previous one to compare with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from safeguard.terms import YearDates, academic_year_of, day_words
 
 LONDON = ZoneInfo("Europe/London")
 #: Reports over longer periods are slow to read and rarely what a governors' meeting needs.
@@ -153,3 +157,95 @@ def parse_filters(
         start_text=period.start.isoformat() if period else (params.get("start") or "").strip()[:20],
         end_text=period.end.isoformat() if period else (params.get("end") or "").strip()[:20],
     )
+
+
+# --- Academic years and terms as periods -----------------------------------------------------------
+
+YEAR, TERM, DAYS = "year", "term", "days"
+
+
+@dataclass(frozen=True)
+class NamedPeriod:
+    """A period with a name a governor knows: a school year, a term, or the days before another."""
+
+    label: str
+    period: Period
+    kind: str
+    #: The dates come from the England default, not (yet) from the school's DSL.
+    default_dates: bool = False
+
+    @property
+    def dates_words(self) -> str:
+        return f"{day_words(self.period.start)} to {day_words(self.period.end)}"
+
+    def as_query(self) -> dict[str, str]:
+        return self.period.as_query()
+
+
+def term_periods(year: YearDates) -> list[NamedPeriod]:
+    """Each term of a school year as a period that runs on to the day before the next term starts
+    (the last to 31 August; the first from 1 September), so the holidays after a term count with
+    it and the terms' figures add up to the year's."""
+    unconfirmed = not year.confirmed
+    found = []
+    for index, term in enumerate(year.terms):
+        start = year.first_day if index == 0 else term.first_day
+        following = year.terms[index + 1] if index + 1 < len(year.terms) else None
+        end = following.first_day - timedelta(days=1) if following else year.last_day
+        found.append(NamedPeriod(f"{term.name} {term.first_day.year}", Period(start, end), TERM, unconfirmed))
+    return found
+
+
+def year_period(year: YearDates) -> NamedPeriod:
+    return NamedPeriod(f"School year {year.label}", Period(year.first_day, year.last_day), YEAR, not year.confirmed)
+
+
+def academic_periods(calendar: Mapping[int, YearDates]) -> list[NamedPeriod]:
+    """Every school year of ``calendar`` and its terms, oldest first, each year before its terms."""
+    found = []
+    for start_year in sorted(calendar):
+        found.append(year_period(calendar[start_year]))
+        found += term_periods(calendar[start_year])
+    return found
+
+
+def named(period: Period, periods: Sequence[NamedPeriod]) -> NamedPeriod | None:
+    """The school year or term that is exactly ``period``, if there is one."""
+    return next((p for p in periods if p.period == period), None)
+
+
+def previous_period(period: Period, periods: Sequence[NamedPeriod]) -> NamedPeriod:
+    """What ``period`` is compared with: the school year before a school year, the term before a
+    term (autumn's is the summer before), and otherwise as many days just before."""
+    this = named(period, periods)
+    if this is not None:
+        same_kind = sorted((p for p in periods if p.kind == this.kind), key=lambda p: p.period.start)
+        earlier = [p for p in same_kind if p.period.end < this.period.start]
+        if earlier and earlier[-1].period.end == this.period.start - timedelta(days=1):
+            return earlier[-1]
+    end = period.start - timedelta(days=1)
+    before = Period(end - timedelta(days=period.days - 1), end)
+    return NamedPeriod(f"The {period.days} days before", before, DAYS)
+
+
+def offered_periods(periods: Sequence[NamedPeriod], today: date, *, years: int = 2) -> list[NamedPeriod]:
+    """The periods offered as choices: the school years that have started, the latest ``years``
+    of them, each with its terms that have started, newest first."""
+    started = [p for p in periods if p.period.start <= today]
+    recent_years = sorted((p for p in started if p.kind == YEAR), key=lambda p: p.period.start, reverse=True)[:years]
+    found = []
+    for year in recent_years:
+        found.append(year)
+        terms = [p for p in started if p.kind == TERM and year.period.start <= p.period.start <= year.period.end]
+        found += sorted(terms, key=lambda p: p.period.start, reverse=True)
+    return found
+
+
+def calendar_years(today: date, period: Period | None) -> set[int]:
+    """The school years whose terms the reports need: this one and the two before (the term before
+    last year's autumn term is in the year before that), and those around the period asked for."""
+    this = academic_year_of(today)
+    years = {this, this - 1, this - 2}
+    if period is not None:
+        years |= {academic_year_of(period.start) - 1, academic_year_of(period.start), academic_year_of(period.end)}
+    return years

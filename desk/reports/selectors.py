@@ -17,6 +17,7 @@ from functools import reduce
 
 from django.db.models import (
     BigIntegerField,
+    CharField,
     Count,
     DateTimeField,
     DurationField,
@@ -38,10 +39,11 @@ from django.db.models import (
 )
 from django.db.models import Case as SqlCase  # cases.models.Case is the safeguarding case
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, RowNumber, TruncMonth, TruncTime
+from django.db.models.functions import Cast, Coalesce, ExtractIsoWeekDay, Greatest, RowNumber, TruncMonth, TruncTime
 
 from cases.criteria import Outcome
 from cases.models import (
+    AdultInvolvement,
     Assessment,
     Case,
     CaseChild,
@@ -189,13 +191,25 @@ def percentile_ranks(n: int) -> tuple[int, int, int]:
     return (n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10
 
 
+#: The decisions that are a police referral, whatever their wording: "already referred" is one too.
+REFERRING_DECISIONS = (DecisionChoice.REFER, DecisionChoice.ALREADY_REFERRED)
+
+
+def _police_step_made():
+    return Exists(Step.objects.filter(case=OuterRef("case"), route__code=RouteCode.POLICE, made_at__isnull=False))
+
+
 def needing_police_referral(cohort: QuerySet[Disclosure]) -> QuerySet[Disclosure]:
-    """The disclosures that call for a police referral: the DSL's latest decision is to refer, or
+    """The disclosures that call for a police referral: a police step was made (whatever the
+    decision says), or the DSL's latest decision is a referral ("refer" or "already referred"), or
     there is no decision yet and the criteria require one. A case the DSL decided not to refer,
-    with a rationale, is not counted as waiting: it is in "decisions against the criteria"."""
+    with a rationale and no police step, is not counted as waiting: it is in "decisions against
+    the criteria"."""
     latest = Decision.objects.filter(case=OuterRef("case")).order_by("-made_at", "-pk").values("decision")[:1]
-    return cohort.annotate(latest_decision=Subquery(latest)).filter(
-        Q(latest_decision=DecisionChoice.REFER) | Q(latest_decision__isnull=True, case__outcome=Outcome.REQUIRED)
+    return cohort.annotate(latest_decision=Subquery(latest), police_made=_police_step_made()).filter(
+        Q(police_made=True)
+        | Q(latest_decision__in=REFERRING_DECISIONS)
+        | Q(latest_decision__isnull=True, case__outcome=Outcome.REQUIRED)
     )
 
 
@@ -207,10 +221,17 @@ def timing(school_id: int, period: Period, key: str, label: str, *, total: int |
     if key == "police":
         cohort = needing_police_referral(cohort)
         total = None
+    # A referral made before the school heard (the police were told first: "already referred")
+    # took no time at all, never a negative one.
     durations = (
         cohort.annotate(reached=_reached_at(key))
         .filter(reached__isnull=False)
-        .annotate(took=ExpressionWrapper(F("reached") - F("disclosed_at"), output_field=DurationField()))
+        .annotate(
+            took=Greatest(
+                ExpressionWrapper(F("reached") - F("disclosed_at"), output_field=DurationField()),
+                Value(timedelta(0), output_field=DurationField()),
+            )
+        )
     )
     ranked = durations.annotate(
         rank=Window(RowNumber(), order_by=[F("took").asc(), F("pk").asc()]),
@@ -244,13 +265,68 @@ def overdue_steps_by_route(school_id: int, today: date) -> list[dict]:
     )
     return [
         {
-            "label": f"{row['route__code']}: {row['route__name']}",
+            # The route's name: its code is for the code, never for a page (docs/domain.md).
+            "label": row["route__name"],
+            "short": labels.ROUTE_SHORT.get(row["route__code"], ""),
             "code": row["route__code"],
             "value": row["n"],
             "oldest": row["oldest"],
         }
         for row in rows
     ]
+
+
+# --- Referrals made, by agency --------------------------------------------------------------------
+
+#: How far each referral made has got: its outcome recorded, acknowledged only, or neither yet.
+OUTCOME, ACKNOWLEDGED, AWAITING = "outcome", "acknowledged", "awaiting"
+REFERRAL_PROGRESS = (OUTCOME, ACKNOWLEDGED, AWAITING)
+
+
+def _agency():
+    """Which agency a referral step went to. Children's social care and the LADO share a route
+    (R8): a step on a case whose disclosure names a member of staff is the LADO's (KCSIE Part 4)."""
+    social_care = RouteCode.SOCIAL_CARE
+    return SqlCase(
+        When(route__code=social_care, case__disclosure__adult_involvement=AdultInvolvement.STAFF, then=Value(labels.LADO)),
+        *(When(route__code=code, then=Value(agency)) for agency, code in labels.AGENCY_ROUTES.items() if agency != labels.LADO),
+        output_field=CharField(),
+    )
+
+
+def _progress():
+    return SqlCase(
+        When(
+            Q(outcome_recorded_at__isnull=False) | Q(state__in=[StepState.OUTCOME_RECORDED, StepState.CLOSED]),
+            then=Value(OUTCOME),
+        ),
+        When(Q(acknowledged_at__isnull=False) | Q(state=StepState.ACKNOWLEDGED), then=Value(ACKNOWLEDGED)),
+        default=Value(AWAITING),
+        output_field=CharField(),
+    )
+
+
+def referrals_by_agency(school_id: int, period: Period) -> list[dict]:
+    """Referrals made in the period (a step marked made, dated in the period) to each agency, and
+    how far each has got now: one GROUP BY, every agency listed (with 0 where none was made)."""
+    rows = (
+        Step.objects.filter(
+            case__school_id=school_id,
+            route__code__in=set(labels.AGENCY_ROUTES.values()),
+            made_at__gte=period.starts_at,
+            made_at__lt=period.ends_before,
+        )
+        .annotate(agency=_agency(), progress=_progress())
+        .values("agency", "progress")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {(row["agency"], row["progress"]): row["n"] for row in rows}
+    found = []
+    for agency in labels.AGENCY_ROUTES:
+        by_progress = {progress: counts.get((agency, progress), 0) for progress in REFERRAL_PROGRESS}
+        found.append({"key": agency, "label": labels.AGENCY_WORDS[agency], "made": sum(by_progress.values()), **by_progress})
+    return found
 
 
 def past_review(school_id: int, today: date) -> QuerySet[Case]:
@@ -280,9 +356,7 @@ def decisions(school_id: int, period: Period, which: str) -> QuerySet[Decision]:
     if which == AGAINST:
         qs = qs.filter(assessment_outcome=Outcome.REQUIRED, decision=DecisionChoice.NOT_REFER)
     else:
-        qs = qs.filter(
-            assessment_outcome=Outcome.NOT_REQUIRED, decision__in=[DecisionChoice.REFER, DecisionChoice.ALREADY_REFERRED]
-        )
+        qs = qs.filter(assessment_outcome=Outcome.NOT_REQUIRED, decision__in=REFERRING_DECISIONS)
     return (
         qs.annotate(superseded=Exists(later))
         .select_related("made_by", "case")
@@ -326,28 +400,46 @@ REFUSALS = Coalesce(Cast(KeyTextTransform("count", "extra"), IntegerField()), Va
 
 
 def access_totals(school_id: int, period: Period) -> dict:
-    totals = case_events(school_id, period).aggregate(
-        views=Count("pk", filter=Q(action=labels.VIEWED)),
-        changes=Count("pk", filter=~Q(action__in=[labels.VIEWED, labels.REFUSED])),
-        refused=Sum(REFUSALS, filter=Q(action=labels.REFUSED)),
-        people=Count("actor_id", distinct=True, filter=~Q(action=labels.REFUSED)),
-        cases=Count("object_id", distinct=True, filter=~Q(action=labels.REFUSED)),
+    """How often the school's cases were opened and changed, by how many people, and how many
+    attempts were refused (``refused_total``: the same figure as the refused attempts' table)."""
+    totals = (
+        case_events(school_id, period)
+        .exclude(action=labels.REFUSED)
+        .aggregate(
+            views=Count("pk", filter=Q(action=labels.VIEWED)),
+            changes=Count("pk", filter=~Q(action=labels.VIEWED)),
+            people=Count("actor_id", distinct=True),
+            cases=Count("object_id", distinct=True),
+        )
     )
-    totals["refused"] = totals["refused"] or 0
+    totals["refused"] = refused_total(school_id, period)
     return totals
 
 
-def refused_attempts(school_id: int, period: Period) -> QuerySet[AuditEvent]:
+def _refusals(school_id: int, period: Period) -> QuerySet[AuditEvent]:
     """Refused attempts on the school's cases, and attempts by its staff on case numbers that do
-    not exist (probing), newest first."""
+    not exist (probing): single refusals and the closing event of each burst
+    (``safeguard.refusals``), which says how many more there were."""
     own_staff = StaffRole.objects.filter(school_id=school_id).values("user_id")
+    return AuditEvent.objects.filter(
+        action=labels.REFUSED, occurred_at__gte=period.starts_at, occurred_at__lt=period.ends_before
+    ).filter(Q(school_id=school_id) | Q(school__isnull=True, actor_id__in=own_staff))
+
+
+def refused_attempts(school_id: int, period: Period) -> QuerySet[AuditEvent]:
+    """The refused attempts (``_refusals``), newest first, for the table."""
     return (
-        AuditEvent.objects.filter(action=labels.REFUSED, occurred_at__gte=period.starts_at, occurred_at__lt=period.ends_before)
-        .filter(Q(school_id=school_id) | Q(school__isnull=True, actor_id__in=own_staff))
+        _refusals(school_id, period)
         .select_related("actor")
         .only("pk", "occurred_at", "object_id", "extra", "ip_address", "actor__full_name", "school_id")
         .order_by("-occurred_at", "-pk")
     )
+
+
+def refused_total(school_id: int, period: Period) -> int:
+    """How many attempts were refused: every row of the refused attempts' table, a burst counted
+    as the many attempts it was. The reports page and the governors' report both show this."""
+    return _refusals(school_id, period).aggregate(n=Sum(REFUSALS))["n"] or 0
 
 
 class EpochSeconds(Func):
@@ -518,24 +610,37 @@ def out_of_hours_words(school: School) -> str:
 # --- The governors' report: aggregates only -------------------------------------------------------
 
 
-def governors_summary(school: School, period: Period, today: date) -> dict:
-    """Numbers only: no child's name, no case reference, no summary, no staff name."""
+def period_figures(school: School, period: Period) -> dict:
+    """Every figure of one period that the governors' report shows, each from the selector the
+    reports page reads for the same thing, so the two never disagree. Numbers only: no child's
+    name, no case reference, no summary, no staff name."""
     total = disclosure_total(school.pk, period)
-    overdue = overdue_steps_by_route(school.pk, today)
     return {
         "total": total,
         "kinds": by_kind(school.pk, period),
-        "months": by_month(school.pk, period),
         "year_groups": by_year_group(school.pk, period),
         "platforms": by_platform(school.pk, period),
         "timings": timings(school.pk, period, total=total),
-        "overdue": overdue,
-        "overdue_total": sum(row["value"] for row in overdue),
-        "past_review": past_review(school.pk, today).count(),
+        "referrals": referrals_by_agency(school.pk, period),
         "against": decisions(school.pk, period, AGAINST).count(),
         "reverse": decisions(school.pk, period, REVERSE).count(),
         "access": access_totals(school.pk, period),
         "bursts": len(bursts(school.pk, period)),
         "out_of_hours": out_of_hours(school, period).count(),
+    }
+
+
+def governors_summary(school: School, period: Period, today: date, *, previous: Period | None = None) -> dict:
+    """The period's figures and, beside each, the previous period's; what is counted "now"
+    (steps overdue, cases past review) has no previous figure."""
+    overdue = overdue_steps_by_route(school.pk, today)
+    figures = period_figures(school, period)
+    return {
+        **figures,
+        "previous": period_figures(school, previous) if previous is not None else None,
+        "months": by_month(school.pk, period),
+        "overdue": overdue,
+        "overdue_total": sum(row["value"] for row in overdue),
+        "past_review": past_review(school.pk, today).count(),
         "verification": last_verification(),
     }

@@ -49,9 +49,9 @@ def report_export(*, actor: User, school: School, period: Period, table: str, to
 
 
 @transaction.atomic
-def governors_report_prepare(*, actor: User, school: School, period: Period, today: date) -> dict:
-    """The printable governors' report: aggregates only (no child, case or staff named), audited
-    as an export."""
-    summary = selectors.governors_summary(school, period, today)
+def governors_report_prepare(*, actor: User, school: School, period: Period, today: date, previous: Period | None = None) -> dict:
+    """The printable governors' report: aggregates only (no child, case or staff named), each
+    beside the previous period's, audited as an export."""
+    summary = selectors.governors_summary(school, period, today, previous=previous)
     _record_export(actor=actor, school=school, period=period, table=GOVERNORS_REPORT, rows=summary["total"])
     return summary

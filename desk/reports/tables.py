@@ -169,6 +169,19 @@ def timeliness(school: School, period: Period, today: date, limit: int | None) -
     )
 
 
+def referrals(school: School, period: Period, today: date, limit: int | None) -> Table:
+    rows = [
+        (row["label"], row["made"], row[selectors.OUTCOME], row[selectors.ACKNOWLEDGED], row[selectors.AWAITING])
+        for row in selectors.referrals_by_agency(school.pk, period)
+    ]
+    return Table(
+        "referrals",
+        "Referrals made in the period, by agency, and how far each has got",
+        ["Agency", "Referrals made", *(labels.PROGRESS_WORDS[p] for p in selectors.REFERRAL_PROGRESS)],
+        rows,
+    )
+
+
 def overdue_steps(school: School, period: Period, today: date, limit: int | None) -> Table:
     rows = [(row["label"], row["value"], row["oldest"]) for row in selectors.overdue_steps_by_route(school.pk, today)]
     return Table("overdue-steps", "Referral steps overdue now, by route", ["Route", "Steps overdue", "Oldest due date"], rows)
@@ -328,6 +341,7 @@ TABLES: dict[str, Builder] = {
     "year-groups": year_groups,
     "platforms": platforms,
     "timeliness": timeliness,
+    "referrals": referrals,
     "overdue-steps": overdue_steps,
     "past-review": past_review,
     "decisions-against": decisions_against,
@@ -351,10 +365,13 @@ SHORT_KINDS = {
     "Exploitation, coercion and threats (including sexual extortion)": "Exploitation and coercion",
     "Unwanted sexualisation (sexual comments, requests for images, unwanted content)": "Unwanted sexualisation",
 }
+#: Shorter route names for the chart of steps overdue, by the route's full name.
+ROUTE_SHORT_BY_NAME = {labels.ROUTE_NAMES[code]: short for code, short in labels.ROUTE_SHORT.items()}
 #: The tables of the page, section by section.
 SECTIONS = {
     "volume": ["kinds", "months", "year-groups", "platforms"],
     "timeliness": ["timeliness", "overdue-steps", "past-review"],
+    "referrals": ["referrals"],
     "decisions": ["decisions-against", "decisions-reverse"],
     "access": ["access", "refused", "bursts", "out-of-hours"],
 }
@@ -386,23 +403,18 @@ def report_page(school: School, period: Period, today: date) -> dict:
             "months": _chart(built["months"], columns=True),
             "year_groups": _chart(built["year-groups"]),
             "platforms": _chart(built["platforms"]),
-            "overdue": _chart(overdue, short={row[0]: row[0].split(":")[0] for row in overdue.rows}),
+            "overdue": _chart(overdue, short=ROUTE_SHORT_BY_NAME),
         },
+        "access": selectors.access_totals(school.pk, period),
         "burst_rule": f"{selectors.BURST_CASES} or more different cases within {selectors.BURST_MINUTES} minutes",
         "hours_words": selectors.out_of_hours_words(school),
     }
 
 
 def governors_charts(summary: dict) -> dict:
-    """The governors' report's two charts, from its figures (selectors.governors_summary)."""
+    """The governors' report's chart, from its figures (selectors.governors_summary): the months
+    of the period. Every other figure is a table, with the previous period's beside it."""
     return {
-        "kinds": charts.bar_chart(
-            chart_id="gov-kinds",
-            title="Disclosures by kind of harassment",
-            data=[charts.Datum(row["label"], row["value"], SHORT_KINDS.get(row["label"], "")) for row in summary["kinds"]],
-            label_heading="Kind of harassment",
-            value_heading="Disclosures",
-        ),
         "months": charts.column_chart(
             chart_id="gov-months",
             title="Disclosures by month",
@@ -410,4 +422,78 @@ def governors_charts(summary: dict) -> dict:
             label_heading="Month",
             value_heading="Disclosures",
         ),
+    }
+
+
+# --- The governors' report: each figure beside the previous period's --------------------------------
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One figure of the period, and the same figure of the previous period (None: not compared)."""
+
+    label: str
+    now: object
+    before: object = None
+
+
+def side_by_side(now_rows: list[dict], before_rows: list[dict] | None, *, value: str = "value") -> list[Compared]:
+    """Rows of the period with the previous period's figure beside each, matched by label; a row
+    found only in the previous period is kept, with 0 now, so nothing it had is hidden."""
+    before = {row["label"]: row[value] for row in before_rows} if before_rows is not None else None
+    found = [Compared(row["label"], row[value], before.get(row["label"], 0) if before is not None else None) for row in now_rows]
+    if before is not None:
+        shown = {row["label"] for row in now_rows}
+        found += [Compared(label, 0, n) for label, n in before.items() if label not in shown]
+    return found
+
+
+def governors_figures(summary: dict) -> dict:
+    """The governors' report's figures, each with the previous period's beside it."""
+    previous = summary.get("previous")
+
+    def pair(name: str, key: str | None = None) -> Compared:
+        now = summary[name] if key is None else summary[name][key]
+        before = None if previous is None else (previous[name] if key is None else previous[name][key])
+        return Compared(name, now, before)
+
+    referrals = []
+    for index, row in enumerate(summary["referrals"]):
+        old = previous["referrals"][index] if previous is not None else None
+        referrals.append(
+            {
+                "label": row["label"],
+                "cells": [
+                    Compared(column, row[column], old[column] if old is not None else None)
+                    for column in ("made", *selectors.REFERRAL_PROGRESS)
+                ],
+            }
+        )
+    timings = [
+        {"now": now, "before": before}
+        for now, before in zip(
+            summary["timings"], previous["timings"] if previous else [None] * len(summary["timings"]), strict=True
+        )
+    ]
+    return {
+        "total": pair("total"),
+        "kinds": side_by_side(summary["kinds"], previous["kinds"] if previous else None),
+        "year_groups": side_by_side(summary["year_groups"], previous["year_groups"] if previous else None),
+        "platforms": side_by_side(summary["platforms"], previous["platforms"] if previous else None),
+        "timings": timings,
+        "referrals": referrals,
+        "referrals_made": Compared(
+            "made",
+            sum(row["made"] for row in summary["referrals"]),
+            sum(row["made"] for row in previous["referrals"]) if previous else None,
+        ),
+        "against": pair("against"),
+        "reverse": pair("reverse"),
+        "views": pair("access", "views"),
+        "changes": pair("access", "changes"),
+        "people": pair("access", "people"),
+        "cases": pair("access", "cases"),
+        "refused": pair("access", "refused"),
+        "bursts": pair("bursts"),
+        "out_of_hours": pair("out_of_hours"),
     }

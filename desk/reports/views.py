@@ -17,12 +17,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from desk.reports import selectors, services, tables
+from desk.reports import periods, selectors, services, tables
 from desk.reports.periods import MAX_YEARS, Filters, parse_filters
 from safeguard.models import School
 from safeguard.permissions import user_roles
 from safeguard.roles import can_view_reports
-from safeguard.selectors import current_school
+from safeguard.selectors import current_school, school_calendar
 from safeguard.views.account import recent_authentication_required
 
 
@@ -49,9 +49,29 @@ def _query(filters: Filters, school: School) -> str:
     return urlencode(values)
 
 
+def _periods(filters: Filters, school: School, today) -> dict:
+    """The school years and terms offered as periods (from the school's term dates, or the England
+    default), the one asked for if it is one, and the period it is compared with."""
+    calendar = school_calendar(school.pk, periods.calendar_years(today, filters.period))
+    known = periods.academic_periods(calendar)
+    offered = [
+        {"named": p, "query": urlencode({"school": school.pk, **p.as_query()}), "current": p.period == filters.period}
+        for p in periods.offered_periods(known, today)
+    ]
+    chosen = periods.named(filters.period, known) if filters.period else None
+    previous = periods.previous_period(filters.period, known) if filters.period else None
+    return {
+        "offered_periods": offered,
+        "chosen_period": chosen,
+        "previous_period": previous,
+        "default_dates": any(item["named"].default_dates for item in offered),
+    }
+
+
 @require_GET
 def reports(request):
     filters, school, schools = _filters(request)
+    today = timezone.localdate()
     context = {
         "filters": filters,
         "school": school,
@@ -59,9 +79,10 @@ def reports(request):
         "max_years": MAX_YEARS,
         "verification": selectors.last_verification(),
         "query": _query(filters, school),
+        **_periods(filters, school, today),
     }
     if filters.period is not None:
-        context.update(tables.report_page(school, filters.period, timezone.localdate()))
+        context.update(tables.report_page(school, filters.period, today))
     return render(request, "desk/reports/reports.html", context)
 
 
@@ -86,15 +107,27 @@ def report_export(request, table: str):
 @recent_authentication_required
 def governors_report(request):
     filters, school, _ = _filters(request)
-    context = {"filters": filters, "school": school, "query": _query(filters, school)}
+    today = timezone.localdate()
+    context = {"filters": filters, "school": school, "query": _query(filters, school), **_periods(filters, school, today)}
     status = 200
     if filters.period is None:
         status = 400
     else:
         summary = services.governors_report_prepare(
-            actor=request.user, school=school, period=filters.period, today=timezone.localdate()
+            actor=request.user,
+            school=school,
+            period=filters.period,
+            previous=context["previous_period"].period,
+            today=today,
         )
-        context.update({"period": filters.period, "summary": summary, "generated_at": timezone.now()})
+        context.update(
+            {
+                "period": filters.period,
+                "summary": summary,
+                "figures": tables.governors_figures(summary),
+                "generated_at": timezone.now(),
+            }
+        )
         if summary["total"]:
             context["charts"] = tables.governors_charts(summary)
     return render(request, "desk/reports/governors.html", context, status=status)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from desk.services import school_settings_update
 from referrals.selectors import failed_reminders, reminder_counts
@@ -13,8 +14,9 @@ from safeguard.forms import DigestForm, SchoolSettingsForm, add_service_errors
 from safeguard.models import MemberSettings
 from safeguard.permissions import roles_at
 from safeguard.roles import SAFEGUARDING_LEADS, can_change_school_settings
-from safeguard.selectors import current_school, failed_alert_emails, users_with_role
+from safeguard.selectors import current_school, failed_alert_emails, school_calendar, users_with_role
 from safeguard.services import digest_preferences_update
+from safeguard.terms import academic_year_of
 
 
 def school_settings(request):
@@ -35,6 +37,7 @@ def school_settings(request):
         else:
             messages.success(request, "Settings saved." if changed else "Settings saved (the school's timings were unchanged).")
             return redirect("school_settings")
+    this_year = academic_year_of(timezone.localdate())
     return render(
         request,
         "desk/school_settings.html",
@@ -45,5 +48,6 @@ def school_settings(request):
             "failed": failed_reminders(school),
             "failed_alerts": failed_alert_emails(school),
             "counts": reminder_counts(school),
+            "term_dates": school_calendar(school.pk, [this_year])[this_year],
         },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -9,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseChild, Pupil
-from referrals.models import ChildVoice, MadeHow, ParentContact, Step, StepState
+from referrals.models import OPEN_STATES, ChildVoice, MadeHow, ParentContact, Step, StepState
 from referrals.routes import RouteCode
-from referrals.services.steps import step_accept, step_mark_made, step_not_needed
+from referrals.selectors import parents_still_to_tell
+from referrals.services.steps import step_accept, step_close, step_mark_made, step_not_needed, step_record_outcome
 from safeguard.audit import audit_record
 from safeguard.models import User
 
@@ -64,20 +66,28 @@ def parent_contact_record(
     *,
     actor: User,
     case: Case,
-    pupil: Pupil,
+    pupils: Iterable[Pupil],
     informed: bool,
+    how: str = "",
     who: str = "",
     contacted_at: datetime | None = None,
     contacted_by: str = "",
     response: str = "",
     not_informed_reason: str = "",
-) -> ParentContact:
-    """P1: parents or carers are informed unless that would put the child at risk (then say why).
+) -> list[ParentContact]:
+    """Parents or carers informed, for one or more children on the case (siblings share parents),
+    or not informed with why (when informing them would put the child at risk).
 
-    Recording it moves the case's P1 step on: informed → made; not informed → not needed, with the reason.
-    """
-    _check_pupil(case, pupil)
+    The parents step follows: it is accepted and made with the first parents told, and recorded
+    and closed once every harmed child's parents are told or recorded as not told, with why (or
+    marked not needed when none could be told). Until then the case page lists who is left."""
+    pupils = list(dict.fromkeys(pupils))
     errors: dict = {}
+    if not pupils:
+        errors["pupils"] = "Choose the child or children whose parents or carers this is about."
+    for pupil in pupils:
+        if not CaseChild.objects.filter(case=case, pupil=pupil, removed_at__isnull=True).exists():
+            errors["pupils"] = "Choose children who are on this case."
     if informed:
         if not who.strip():
             errors["who"] = "Say who was informed (name and relationship to the child)."
@@ -85,40 +95,75 @@ def parent_contact_record(
             errors["contacted_at"] = "Say when they were informed."
         if not contacted_by.strip():
             errors["contacted_by"] = "Say who informed them."
+        if not how:
+            errors["how"] = "Say how they were told (by phone, in person…)."
         _not_future(contacted_at, "contacted_at", errors)
     elif not not_informed_reason.strip():
         errors["not_informed_reason"] = "Record why the parents or carers were not informed."
     if errors:
         raise ValidationError(errors)
-    contact = ParentContact.objects.create(
-        case=case,
-        pupil=pupil,
-        informed=informed,
-        who=who.strip(),
-        contacted_at=contacted_at if informed else None,
-        contacted_by=contacted_by.strip(),
-        response=response,
-        not_informed_reason=not_informed_reason.strip() if not informed else "",
-        recorded_by=actor,
-    )
+    contacts = [
+        ParentContact.objects.create(
+            case=case,
+            pupil=pupil,
+            informed=informed,
+            how=how if informed else "",
+            who=who.strip(),
+            contacted_at=contacted_at if informed else None,
+            contacted_by=contacted_by.strip(),
+            response=response,
+            not_informed_reason=not_informed_reason.strip() if not informed else "",
+            recorded_by=actor,
+        )
+        for pupil in pupils
+    ]
     audit_record(
-        actor=actor, action="referrals.parent_contact.recorded", obj=case, school=case.school_id, extra={"informed": informed}
+        actor=actor,
+        action="referrals.parent_contact.recorded",
+        obj=case,
+        school=case.school_id,
+        extra={"informed": informed, "children": len(contacts)},
     )
-    _advance_p1(actor=actor, case=case, contact=contact)
-    return contact
+    _advance_parents_step(actor=actor, case=case)
+    return contacts
 
 
-def _advance_p1(*, actor: User, case: Case, contact: ParentContact) -> None:
+def _advance_parents_step(*, actor: User, case: Case) -> None:
     step = (
-        Step.objects.filter(case=case, route__code=RouteCode.PARENTS, state__in=[StepState.SUGGESTED, StepState.TODO])
+        Step.objects.filter(case=case, route__code=RouteCode.PARENTS, state__in=OPEN_STATES)
+        .select_related("route", "case__school")
         .order_by("id")
         .first()
     )
     if step is None:
         return
-    if contact.informed:
-        if step.state == StepState.SUGGESTED:
-            step = step_accept(actor=actor, step=step, owner=actor, due_date=timezone.localdate())
-        step_mark_made(actor=actor, step=step, made_at=contact.contacted_at, made_how=MadeHow.OTHER, contact=contact.who)
-    else:
-        step_not_needed(actor=actor, step=step, reason=f"Parents or carers not informed: {contact.not_informed_reason}")
+    contacts = list(ParentContact.objects.filter(case=case).select_related("pupil").order_by("recorded_at", "id"))
+    told = [c for c in contacts if c.informed]
+    left = parents_still_to_tell(case, contacts)
+    if not told:
+        if not left and step.state in (StepState.SUGGESTED, StepState.TODO):
+            reasons = "; ".join(f"{c.pupil.full_name}: {c.not_informed_reason}" for c in contacts)
+            step_not_needed(actor=actor, step=step, reason=f"Parents or carers not informed. {reasons}")
+        return
+    if step.state == StepState.SUGGESTED:
+        step = step_accept(actor=actor, step=step, owner=actor, due_date=timezone.localdate())
+    if step.state == StepState.TODO:
+        first = min(told, key=lambda c: c.contacted_at)
+        step = step_mark_made(
+            actor=actor, step=step, made_at=first.contacted_at, made_how=first.how or MadeHow.OTHER, contact=first.who
+        )
+    if not left and step.state in (StepState.MADE, StepState.ACKNOWLEDGED):
+        step = step_record_outcome(actor=actor, step=step, outcome=_parents_outcome(contacts))
+        step_close(actor=actor, step=step)
+
+
+def _parents_outcome(contacts: list[ParentContact]) -> str:
+    lines = []
+    for c in contacts:
+        if c.informed:
+            lines.append(
+                f"Told: the parents or carers of {c.pupil.full_name} ({c.who}, {timezone.localtime(c.contacted_at):%-d %b %Y %H:%M}, by {c.contacted_by})."
+            )
+        else:
+            lines.append(f"Not told: the parents or carers of {c.pupil.full_name}, because {c.not_informed_reason}")
+    return "\n".join(lines)

@@ -20,7 +20,7 @@ from cases.access import is_assigned
 from cases.models import Case
 from cases.services import case_assign
 from referrals import steps as machine
-from referrals.models import REFERENCE_MAX, Route, SchoolRoute, Step, StepEvent, StepOrigin, StepState
+from referrals.models import MADE_HOW_WORDS, REFERENCE_MAX, Route, SchoolRoute, Step, StepEvent, StepOrigin, StepState
 from referrals.ownership import step_owner_problem
 from referrals.routes import RouteCode
 from referrals.services.unowned import clear_if_all_owned
@@ -108,8 +108,28 @@ def refuse_if(facts: machine.StepFacts, target: str, *, creating: bool = False) 
         raise ValidationError(problem)
 
 
-def lock_step(step: Step) -> Step:
-    return Step.objects.select_for_update(of=("self",)).select_related("route", "case", "case__school").get(pk=step.pk)
+def lock_step(step: Step, seen_state: str = "") -> Step:
+    """The step, locked for this transaction. ``seen_state``: the state the page showed when the
+    DSL chose the move; if it has moved on since (another tab, a colleague), the move is refused
+    with what happened, and the page keeps what they typed."""
+    locked = Step.objects.select_for_update(of=("self",)).select_related("route", "case", "case__school").get(pk=step.pk)
+    if seen_state and locked.state != seen_state:
+        raise ValidationError(moved_on_words(locked))
+    return locked
+
+
+def moved_on_words(step: Step) -> str:
+    last = step.events.select_related("by").order_by("-at", "-id").first()
+    what = (
+        f"{last.summary} ({last.by.full_name if last.by else 'Safeguard'}, {timezone.localtime(last.at):%-d %b %H:%M})"
+        if last
+        else ""
+    )
+    return (
+        f"While this page was open, this step moved on: it is now {machine.STATE_WORDS[step.state]}"
+        + (f". Last: {what}" if what else "")
+        + ". Nothing was saved, and what you typed is still here: check the step, then send it again if it still applies."
+    )
 
 
 def check_owner(case: Case, owner: User, route: Route, *, actor: User) -> None:
@@ -197,8 +217,10 @@ def _check(step: Step, target: str, **given) -> None:
 
 
 @transaction.atomic
-def step_accept(*, actor: User, step: Step, owner: User, due_date: date, platform: str | None = None) -> Step:
-    step = lock_step(step)
+def step_accept(
+    *, actor: User, step: Step, owner: User, due_date: date, platform: str | None = None, seen_state: str = ""
+) -> Step:
+    step = lock_step(step, seen_state)
     if step.state == StepState.NOT_NEEDED:
         raise ValidationError("This step was marked not needed. Reinstate it instead.")
     check_owner(step.case, owner, step.route, actor=actor)
@@ -231,8 +253,9 @@ def step_mark_made(
     reference: str = "",
     contact: str = "",
     platform: str | None = None,
+    seen_state: str = "",
 ) -> Step:
-    step = lock_step(step)
+    step = lock_step(step, seen_state)
     _check_lengths(reference=reference, contact=contact, platform=platform or "")
     _check(step, StepState.MADE, made_at=made_at, made_how=made_how, reference=reference)
     previous = step.state
@@ -242,19 +265,25 @@ def step_mark_made(
         step.platform = platform.strip()
     step.updated_at = timezone.now()
     step.save()
-    detail = "; ".join(
-        part
-        for part in (step.get_made_how_display(), f"reference {step.reference}" if step.reference else "", step.contact)
-        if part
+    detail = "; ".join(part for part in (f"reference {step.reference}" if step.reference else "", step.contact) if part)
+    how = MADE_HOW_WORDS.get(made_how, "")
+    record_event(
+        step,
+        from_state=previous,
+        summary=f"Made {how}: {step.title}" if how else f"Made: {step.title}",
+        actor=actor,
+        detail=detail,
+        at=made_at,
     )
-    record_event(step, from_state=previous, summary=f"Made: {step.title}", actor=actor, detail=detail, at=made_at)
     audit_step(actor, step, "made", how=made_how)
     return step
 
 
 @transaction.atomic
-def step_acknowledge(*, actor: User, step: Step, acknowledged_at: datetime, reference: str = "", contact: str = "") -> Step:
-    step = lock_step(step)
+def step_acknowledge(
+    *, actor: User, step: Step, acknowledged_at: datetime, reference: str = "", contact: str = "", seen_state: str = ""
+) -> Step:
+    step = lock_step(step, seen_state)
     _check_lengths(reference=reference, contact=contact)
     _check(step, StepState.ACKNOWLEDGED, acknowledged_at=acknowledged_at, reference=reference or step.reference)
     previous = step.state
@@ -278,8 +307,8 @@ def step_acknowledge(*, actor: User, step: Step, acknowledged_at: datetime, refe
 
 
 @transaction.atomic
-def step_record_outcome(*, actor: User, step: Step, outcome: str, reference: str = "") -> Step:
-    step = lock_step(step)
+def step_record_outcome(*, actor: User, step: Step, outcome: str, reference: str = "", seen_state: str = "") -> Step:
+    step = lock_step(step, seen_state)
     _check_lengths(reference=reference)
     _check(step, StepState.OUTCOME_RECORDED, outcome=outcome, reference=reference or step.reference)
     previous = step.state
@@ -294,8 +323,8 @@ def step_record_outcome(*, actor: User, step: Step, outcome: str, reference: str
 
 
 @transaction.atomic
-def step_close(*, actor: User, step: Step) -> Step:
-    step = lock_step(step)
+def step_close(*, actor: User, step: Step, seen_state: str = "") -> Step:
+    step = lock_step(step, seen_state)
     _check(step, StepState.CLOSED)
     previous = step.state
     step.state, step.closed_at = StepState.CLOSED, timezone.now()
@@ -307,8 +336,8 @@ def step_close(*, actor: User, step: Step) -> Step:
 
 
 @transaction.atomic
-def step_not_needed(*, actor: User, step: Step, reason: str) -> Step:
-    step = lock_step(step)
+def step_not_needed(*, actor: User, step: Step, reason: str, seen_state: str = "") -> Step:
+    step = lock_step(step, seen_state)
     _check(step, StepState.NOT_NEEDED, not_needed_reason=reason)
     previous = step.state
     step.state, step.not_needed_reason = StepState.NOT_NEEDED, reason.strip()
@@ -320,10 +349,10 @@ def step_not_needed(*, actor: User, step: Step, reason: str) -> Step:
 
 
 @transaction.atomic
-def step_reinstate(*, actor: User, step: Step, owner: User, due_date: date) -> Step:
+def step_reinstate(*, actor: User, step: Step, owner: User, due_date: date, seen_state: str = "") -> Step:
     """A step marked not needed is needed after all: back to "to do". The earlier reason stays in
     the record (the chronology keeps both moves)."""
-    step = lock_step(step)
+    step = lock_step(step, seen_state)
     if step.state != StepState.NOT_NEEDED:
         raise ValidationError("Only a step marked not needed can be reinstated.")
     check_owner(step.case, owner, step.route, actor=actor)
@@ -353,9 +382,10 @@ def step_update(
     due_date: date | None = None,
     reference: str | None = None,
     contact: str | None = None,
+    seen_state: str = "",
 ) -> Step:
     """Change an open step's owner, due date, reference or contact (each change is in the chronology)."""
-    step = lock_step(step)
+    step = lock_step(step, seen_state)
     if not step.is_open or step.state == StepState.SUGGESTED:
         raise ValidationError("Only a step that is under way can be changed. Accept it first.")
     _check_lengths(reference=reference or "", contact=contact or "")
@@ -403,3 +433,68 @@ def step_move(*, actor: User, step: Step, direction: int) -> None:
         if item.position != position:
             Step.objects.filter(pk=item.pk).update(position=position)
     audit_step(actor, step, "reordered")
+
+
+@transaction.atomic
+def step_record(
+    *,
+    actor: User,
+    step: Step,
+    seen_state: str = "",
+    owner: User | None = None,
+    due_date: date | None = None,
+    made_at: datetime | None = None,
+    made_how: str = "",
+    reference: str = "",
+    contact: str = "",
+    platform: str | None = None,
+    acknowledged_at: datetime | None = None,
+    outcome: str = "",
+    close: bool = False,
+) -> Step:
+    """Record everything already known about a step in one move (made today by phone, the crime
+    reference, the outcome, closed): the state machine is walked through each state in order, and
+    each move is made by its own service, so each is checked, audited and in the chronology as if
+    the DSL had made them one by one. Nothing is written unless every move can be made."""
+    step = lock_step(step, seen_state)
+    accepting = step.state in (StepState.SUGGESTED, StepState.NOT_NEEDED)
+    if accepting:
+        owner = owner or actor
+        due_date = due_date or due_date_for(step.case, step.route, required=step.case.police_required)
+    known = machine.Known(
+        owner_id=owner.pk if owner and accepting else None,
+        due_date=due_date if accepting else None,
+        made_at=made_at,
+        made_how=made_how,
+        reference=reference.strip(),
+        acknowledged_at=acknowledged_at,
+        outcome=outcome,
+        close=close,
+    )
+    targets, problem = machine.walk(facts_of(step), known, now=timezone.now(), today=timezone.localdate())
+    if problem:
+        raise ValidationError(problem)
+    _check_lengths(reference=reference, contact=contact, platform=platform or "")
+    for target in targets:
+        if target == StepState.TODO and step.state == StepState.NOT_NEEDED:
+            step = step_reinstate(actor=actor, step=step, owner=owner, due_date=due_date)
+        elif target == StepState.TODO:
+            step = step_accept(actor=actor, step=step, owner=owner, due_date=due_date, platform=platform)
+        elif target == StepState.MADE:
+            step = step_mark_made(
+                actor=actor,
+                step=step,
+                made_at=made_at,
+                made_how=made_how,
+                reference=reference,
+                contact=contact,
+                platform=platform,
+            )
+        elif target == StepState.ACKNOWLEDGED:
+            step = step_acknowledge(actor=actor, step=step, acknowledged_at=acknowledged_at)
+        elif target == StepState.OUTCOME_RECORDED:
+            step = step_record_outcome(actor=actor, step=step, outcome=outcome)
+        elif target == StepState.CLOSED:
+            step = step_close(actor=actor, step=step)
+    step.walked = targets
+    return step

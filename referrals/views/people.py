@@ -10,6 +10,7 @@ from cases.access import get_case_for_user
 from cases.views.common import render_case_page
 from referrals import forms as ref_forms
 from referrals import services
+from referrals.selectors import parents_still_to_tell
 from safeguard.forms import add_service_errors
 from safeguard.roles import CaseAction
 
@@ -46,15 +47,19 @@ def child_voice_add(request, pk: int):
 
 def parent_contact_add(request, pk: int):
     case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
-    form = ref_forms.ParentContactForm(request.POST or None, case=case)
+    left = parents_still_to_tell(case, case.parent_contacts.all())
+    form = ref_forms.ParentContactForm(
+        request.POST if request.method == "POST" else None, case=case, initial={"pupils": [p.pk for p in left]}
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.parent_contact_record(
                 actor=request.user,
                 case=case,
-                pupil=d["pupil"],
+                pupils=d["pupils"],
                 informed=d["informed"],
+                how=d["how"],
                 who=d["who"],
                 contacted_at=d["contacted_at"],
                 contacted_by=d["contacted_by"],
@@ -64,7 +69,12 @@ def parent_contact_add(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Contact with parents or carers is recorded.")
+            still = parents_still_to_tell(case, case.parent_contacts.all())
+            messages.success(
+                request,
+                "Contact with parents or carers is recorded."
+                + (f" Still to tell, or record why not: {', '.join(p.full_name for p in still)}." if still else ""),
+            )
             return redirect("case_detail", pk=case.pk)
     return render_case_page(
         request,

@@ -21,6 +21,7 @@ from safeguard.services.staff import (
     staff_set_roles,
 )
 from safeguard.services.system import auth_event_record, worker_heartbeat_record
+from safeguard.services.terms import TermDatesSaved, term_dates_save
 from safeguard.sessions import end_sessions
 
 __all__ = [
@@ -46,5 +47,7 @@ __all__ = [
     "staff_reset_second_factor",
     "staff_send_password_link",
     "staff_set_roles",
+    "TermDatesSaved",
+    "term_dates_save",
     "worker_heartbeat_record",
 ]

@@ -71,6 +71,11 @@ def test_case_page_chronology_tells_the_story_in_order(dsl, school, pupil, login
     ]
     positions = [chronology.index(text) for text in order]
     assert positions == sorted(positions)
+    # The incident holds a day, not a time: the chronology shows the day alone (no "00:00").
+    incident = case.disclosure.incident_date
+    row = chronology[: chronology.index("The incident")].rsplit("<li", 1)[1]
+    assert f'<time datetime="{incident.isoformat()}">{incident.day} {incident:%b} {incident.year}</time>' in row
+    assert "00:00" not in row
 
 
 def test_head_reads_the_case_page_without_edit_controls(head, case, login):

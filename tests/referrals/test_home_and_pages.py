@@ -45,7 +45,7 @@ def test_the_step_page_shows_the_route_guidance_and_the_schools_details(required
     police = Step.objects.get(case=required_case, route__code="R7")
     page = login(dsl).get(reverse("step_detail", args=[required_case.pk, police.pk])).content.decode()
     assert "Call 999 if a child is in immediate danger" in page and "PC Example, 01632 960000" in page
-    assert "Mark as made" in page and "Not needed" in page
+    assert "Record what has happened" in page and "Not needed" in page
 
 
 def test_the_dsl_edits_the_schools_route_details(dsl, school, login):

@@ -133,7 +133,7 @@ def test_a_pastoral_owner_works_their_support_step_through_and_no_further(dsl, p
     home = client.get(reverse("home")).content.decode()
     assert "Your referral steps" in home and reverse("step_detail", args=[case.pk, support.pk]) in home
     page = client.get(reverse("step_detail", args=[case.pk, support.pk])).content.decode()
-    assert "Mark as made" in page and "Not needed" not in page and "Change the owner" not in page
+    assert "Record what has happened" in page and "Not needed" not in page and "Change the owner" not in page
     now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     made = client.post(
         reverse("step_act", args=[case.pk, support.pk, "made"]), {"made-made_at": now, "made-made_how": "in_person"}

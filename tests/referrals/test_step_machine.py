@@ -89,3 +89,78 @@ def test_next_states_lists_only_allowed_moves():
     assert m.next_states(m.SUGGESTED) == [m.TODO, m.NOT_NEEDED]
     assert m.next_states(m.MADE) == [m.ACKNOWLEDGED, m.OUTCOME_RECORDED]
     assert m.next_states(m.CLOSED) == []
+
+
+# --- Recording everything known at once: the walk through the states -------------------------------
+
+EARLIER = NOW - timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("state", "known", "targets", "problem"),
+    [
+        # Accept only (owner and due date, nothing done yet).
+        (m.SUGGESTED, m.Known(owner_id=1, due_date=TODAY), [m.TODO], None),
+        # Everything at once: accepted, made, acknowledged, outcome, closed.
+        (
+            m.SUGGESTED,
+            m.Known(
+                owner_id=1,
+                due_date=TODAY,
+                made_at=EARLIER,
+                made_how="phone_101",
+                acknowledged_at=NOW,
+                outcome="Seen.",
+                close=True,
+            ),
+            [m.TODO, m.MADE, m.ACKNOWLEDGED, m.OUTCOME_RECORDED, m.CLOSED],
+            None,
+        ),
+        # Made and the outcome, closing ticked: the acknowledgement is skipped, as the machine allows.
+        (
+            m.TODO,
+            m.Known(made_at=EARLIER, made_how="online", outcome="Removed.", close=True),
+            [m.MADE, m.OUTCOME_RECORDED, m.CLOSED],
+            None,
+        ),
+        # Closing is ticked for you: without an outcome it waits, and the step is made only.
+        (m.TODO, m.Known(made_at=EARLIER, made_how="online", close=True), [m.MADE], None),
+        (m.MADE, m.Known(outcome="Done.", close=True), [m.OUTCOME_RECORDED, m.CLOSED], None),
+        (m.OUTCOME_RECORDED, m.Known(close=True), [m.CLOSED], None),
+        # Reinstated and made in one go.
+        (m.NOT_NEEDED, m.Known(owner_id=1, due_date=TODAY, made_at=EARLIER, made_how="email"), [m.TODO, m.MADE], None),
+        # Refused, with what must happen first.
+        (m.TODO, m.Known(outcome="Done."), [], "Mark the step as made before recording its outcome."),
+        (
+            m.TODO,
+            m.Known(made_at=NOW + timedelta(hours=1), made_how="phone"),
+            [],
+            "The date the referral was made cannot be in the future.",
+        ),
+        (m.TODO, m.Known(made_how="phone"), [], "Give the date and time the referral was made."),
+        (
+            m.MADE,
+            m.Known(acknowledged_at=EARLIER - timedelta(hours=1)),
+            [],
+            "The acknowledgement cannot be before the referral was made.",
+        ),
+        (m.SUGGESTED, m.Known(made_at=EARLIER, made_how="phone"), [], "Choose who owns this step."),
+        (m.TODO, m.Known(), [], m.NOTHING_TO_RECORD),
+        (m.TODO, m.Known(close=True), [], m.NOTHING_TO_RECORD),
+        (m.CLOSED, m.Known(outcome="More."), [], "This step is closed. Add a new step if more needs doing."),
+    ],
+)
+def test_recording_what_is_known_walks_each_state_in_order(state, known, targets, problem):
+    made = EARLIER if state in (m.MADE, m.ACKNOWLEDGED, m.OUTCOME_RECORDED, m.CLOSED) else None
+    facts = m.StepFacts(
+        state=state, made_at=made, made_how="phone" if made else "", owner_id=1 if state != m.SUGGESTED else None, due_date=TODAY
+    )
+    walked, refused = m.walk(facts, known, now=NOW, today=TODAY)
+    assert refused == problem
+    if problem is None:
+        assert walked == targets
+
+
+def test_every_state_that_can_still_move_has_next_move_words_and_a_button():
+    for state in m.OPEN_STATES:
+        assert m.NEXT_MOVE_WORDS[state] and m.NEXT_BUTTON[state]

@@ -42,27 +42,31 @@ def test_the_childs_views_are_required_and_kept_on_error(quiet_case, dsl, fourte
     assert response.status_code == 200 and "Write down the child" in body and "Kept text" in body
 
 
-def test_parents_informed_moves_the_p1_step_on(quiet_case, dsl, fourteen):
+def test_parents_informed_for_the_only_child_records_and_closes_the_parents_step(quiet_case, dsl, fourteen):
     services.parent_contact_record(
         actor=dsl,
         case=quiet_case,
-        pupil=fourteen,
+        pupils=[fourteen],
         informed=True,
+        how="phone",
         who="Ms Fourteen, mother",
         contacted_at=timezone.now() - timedelta(minutes=30),
         contacted_by="Dee Lead",
         response="Upset but supportive.",
     )
     p1 = Step.objects.get(case=quiet_case, route__code="P1")
-    assert p1.state == "made" and p1.contact == "Ms Fourteen, mother"
+    assert p1.state == "closed" and p1.contact == "Ms Fourteen, mother" and p1.made_how == "phone"
+    assert "Told: the parents or carers of Cal Fourteen (Ms Fourteen, mother" in p1.outcome
+    made = p1.events.get(to_state="made")
+    assert made.summary.startswith("Made by phone:")
 
 
 def test_parents_not_informed_needs_a_reason_and_marks_p1_not_needed(quiet_case, dsl, fourteen):
     with pytest.raises(ValidationError) as error:
-        services.parent_contact_record(actor=dsl, case=quiet_case, pupil=fourteen, informed=False)
+        services.parent_contact_record(actor=dsl, case=quiet_case, pupils=[fourteen], informed=False)
     assert "not_informed_reason" in error.value.error_dict
     services.parent_contact_record(
-        actor=dsl, case=quiet_case, pupil=fourteen, informed=False, not_informed_reason="Risk of harm at home; MASH advised."
+        actor=dsl, case=quiet_case, pupils=[fourteen], informed=False, not_informed_reason="Risk of harm at home; MASH advised."
     )
     p1 = Step.objects.get(case=quiet_case, route__code="P1")
     assert p1.state == "not_needed" and "Risk of harm at home" in p1.not_needed_reason
@@ -70,8 +74,8 @@ def test_parents_not_informed_needs_a_reason_and_marks_p1_not_needed(quiet_case,
 
 def test_parents_informed_needs_who_when_and_by_whom(quiet_case, dsl, fourteen):
     with pytest.raises(ValidationError) as error:
-        services.parent_contact_record(actor=dsl, case=quiet_case, pupil=fourteen, informed=True)
-    assert {"who", "contacted_at", "contacted_by"} <= set(error.value.error_dict)
+        services.parent_contact_record(actor=dsl, case=quiet_case, pupils=[fourteen], informed=True)
+    assert {"who", "contacted_at", "contacted_by", "how"} <= set(error.value.error_dict)
 
 
 def test_a_case_cannot_close_with_open_steps_and_says_which(quiet_case, dsl, login):

@@ -1,29 +1,81 @@
-"""Prints where Safeguard is running and the demo logins (used by `make run`)."""
+"""Prints where Safeguard is running, the demo logins, how to get past the second factor, and
+which demo pupils are under 13 today (used by `make run`). Never in production."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from desk.demo.people import ACCOUNTS, SCHOOLS, assert_not_production
-from safeguard.roles import Role
+from cases.models import Pupil
+from desk.demo.people import ACCOUNTS, DEMO_TOTP_KEY, DEMO_TOTP_KEY_HEX, SCHOOLS, assert_not_production, under_13_today
+from safeguard.models import User
+from safeguard.roles import Role, needs_second_factor
+
+#: How many under-13 pupils to name per year group: enough to try criterion C3 with.
+UNDER_13_EXAMPLES = 3
+
+
+def _long_date(value) -> str:
+    return f"{value.day} {value:%B %Y}"
 
 
 class Command(BaseCommand):
-    help = "Print the local URL and the demo accounts."
+    help = "Print the local URL, the demo accounts with their second factor, and the demo pupils under 13."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, port: int, **options):
         assert_not_production("demo_logins")
-
+        write = self.stdout.write
         line = "-" * 72
-        self.stdout.write(line)
-        self.stdout.write(self.style.SUCCESS(f"Safeguard is starting at  http://127.0.0.1:{port}/"))
-        self.stdout.write(f"Demo password for every account:  {settings.SAFEGUARD_DEMO_PASSWORD}")
-        self.stdout.write("")
+        write(line)
+        write(self.style.SUCCESS(f"Safeguard is starting at  http://127.0.0.1:{port}/"))
+        write(f"Demo password for every account:  {settings.SAFEGUARD_DEMO_PASSWORD}")
+        write("")
+        write("Second factor: after the password, most demo accounts ask for a 6-digit code. Type this key")
+        write('into any authenticator app ("enter a setup key", time-based); one entry serves every demo account:')
+        write(f"    {DEMO_TOTP_KEY}")
+        write("Or type one of the account's backup codes below instead (each works once).")
+        write("")
         for email, name, school_index, roles in ACCOUNTS:
             labels = ", ".join(Role(r).label for r in roles)
-            self.stdout.write(f"  {email:<26} {name:<16} {labels} — {SCHOOLS[school_index]['name']}")
-        self.stdout.write("")
-        self.stdout.write("Web server, Celery worker and Celery beat run together; press Ctrl-C once to stop them all.")
-        self.stdout.write(line)
+            write(f"  {email:<26} {name:<16} {labels} — {SCHOOLS[school_index]['name']}")
+            write(f"  {'':<26} {self._second_factor(email, roles)}")
+        write("")
+        self._under_13()
+        write("")
+        write("Web server, Celery worker and Celery beat run together; press Ctrl-C once to stop them all.")
+        write(line)
+
+    def _second_factor(self, email: str, roles: list[str]) -> str:
+        user = User.objects.filter(email=email).first()
+        keys = set(TOTPDevice.objects.filter(user=user, confirmed=True).values_list("key", flat=True)) if user else set()
+        if not keys:
+            if needs_second_factor(roles):
+                return "sets up a second factor at first login"
+            return "no second factor: raises concerns only"
+        if DEMO_TOTP_KEY_HEX not in keys:
+            return "uses the authenticator app you set up for it"
+        codes = list(
+            StaticToken.objects.filter(device__user=user, device__confirmed=True).order_by("id").values_list("token", flat=True)
+        )
+        if not codes:
+            return "the demo key (its backup codes are used up)"
+        return "the demo key, or a backup code: " + ", ".join(codes)
+
+    def _under_13(self) -> None:
+        """Criterion C3 counts age on the date of the incident; these are under 13 today."""
+        today = timezone.localdate()
+        school = SCHOOLS[0]["name"]
+        pupils = list(Pupil.objects.filter(school__code=SCHOOLS[0]["code"]).order_by("year_group", "date_of_birth", "id"))
+        young = under_13_today(pupils, today)
+        self.stdout.write(f"Pupils under 13 today ({_long_date(today)}), from their dates of birth: {len(young)} at {school},")
+        self.stdout.write("all of Year 7 and the Year 8 pupils not yet 13. A child under 13 on the date of the incident")
+        self.stdout.write("means a police referral is required. For example:")
+        for year_group in sorted({p.year_group for p in young}):
+            # The oldest of each year who are still 12: the ones whose birthday decides it.
+            group = [p for p in young if p.year_group == year_group][:UNDER_13_EXAMPLES]
+            for pupil in group:
+                self.stdout.write(f"    {pupil.full_name} (Year {pupil.year_group}, born {_long_date(pupil.date_of_birth)})")

@@ -1,23 +1,44 @@
-"""Fictional demo data: one trust, two schools, a few hundred pupils, a handful of cases, demo logins."""
+"""Fictional demo data: one trust, two schools, a few hundred pupils, a handful of cases, demo logins.
+
+The demo accounts that read cases or must use a second factor get one already set up: an
+authenticator with the published demo key (``DEMO_TOTP_KEY``) and a few backup codes, which
+``demo_logins`` prints. Never in production (``assert_not_production``).
+"""
 
 from __future__ import annotations
 
+import secrets
 from datetime import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import Pupil
 from desk.demo.cases import seed_demo_cases
-from desk.demo.people import ACCOUNTS, DEMO_TRUST, SCHOOLS, assert_not_production, demo_pupils
+from desk.demo.people import (
+    ACCOUNTS,
+    DEMO_BACKUP_CODES,
+    DEMO_TOTP_KEY_HEX,
+    DEMO_TRUST,
+    SCHOOLS,
+    assert_not_production,
+    demo_pupils,
+    has_demo_second_factor,
+)
 from desk.demo.reports import seed_demo_report_history
 from safeguard.models import School, StaffRole, Trust, User
+from safeguard.second_factor import APP_DEVICE_NAME, BACKUP_DEVICE_NAME, has_second_factor
 
 
 class Command(BaseCommand):
-    help = "Create fictional demo data and demo accounts. Does nothing if the demo trust already exists."
+    help = (
+        "Create fictional demo data and demo accounts, the demo second factor set up. If the demo trust already "
+        "exists, only sets up the demo second factor for demo accounts that have none."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--pupils", type=int, default=300, help="Pupils in the first school (default 300).")
@@ -25,7 +46,14 @@ class Command(BaseCommand):
     def handle(self, *args, pupils: int, **options):
         assert_not_production("seed_demo")
         if Trust.objects.filter(name=DEMO_TRUST).exists():
-            self.stdout.write("Demo data is already present; nothing to do.")
+            # Demo data made before the demo accounts had a second factor: give it to those
+            # still without one (an account that set up its own keeps it).
+            with transaction.atomic():
+                given = [user.email for user in demo_second_factor_missing() if give_demo_second_factor(user)]
+            if given:
+                self.stdout.write(f"Demo data is already present; set up the demo second factor for {', '.join(given)}.")
+            else:
+                self.stdout.write("Demo data is already present; nothing to do.")
             return
         with transaction.atomic():
             self._seed(pupils)
@@ -44,6 +72,8 @@ class Command(BaseCommand):
             user = User.objects.create_user(email=email, full_name=name, password=settings.SAFEGUARD_DEMO_PASSWORD)
             for role in roles:
                 StaffRole.objects.create(user=user, school=schools[school_index], role=role)
+            if has_demo_second_factor(roles):
+                give_demo_second_factor(user)
             users[email] = user
         for index, school in enumerate(schools):
             count = pupil_count if index == 0 else max(pupil_count // 3, 20)
@@ -51,3 +81,24 @@ class Command(BaseCommand):
         seed_demo_cases(schools=schools, users=users, today=today)
 
         seed_demo_report_history(school=schools[0], users=users, today=today)
+
+
+def demo_second_factor_missing() -> list[User]:
+    """Demo accounts that should have the demo second factor and have no second factor at all."""
+    wanted = [email for email, _name, _school, roles in ACCOUNTS if has_demo_second_factor(roles)]
+    users = User.objects.filter(email__in=wanted, roles__school__trust__name=DEMO_TRUST).distinct().order_by("id")
+    return [user for user in users if not has_second_factor(user)]
+
+
+def give_demo_second_factor(user: User) -> bool:
+    """An authenticator with the published demo key, confirmed, and a few backup codes: the demo
+    account logs in with a code at once instead of setting one up. Demo data only."""
+    assert_not_production("seed_demo")
+    if has_second_factor(user):
+        return False
+    TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=True, key=DEMO_TOTP_KEY_HEX)
+    backup = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
+    StaticToken.objects.bulk_create(
+        StaticToken(device=backup, token=f"{secrets.randbelow(10**8):08d}") for _ in range(DEMO_BACKUP_CODES)
+    )
+    return True

@@ -26,6 +26,15 @@
     return row;
   }
 
+  // The first field a person can type in: not the row's hidden "delete" box (it comes first).
+  function firstField(row) {
+    var fields = row.querySelectorAll("input:not([type=hidden]), select, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].getClientRects().length && !fields[i].disabled) { return fields[i]; }
+    }
+    return null;
+  }
+
   function rowsChanged() {
     var none = document.getElementById("no-pupils");
     if (none) {
@@ -70,8 +79,9 @@
     var add = event.target.closest("[data-add-row]");
     if (add) {
       var newRow = addRow(add.getAttribute("data-add-row"));
-      var first = newRow.querySelector("input:not([type=hidden]), select, textarea");
+      var first = firstField(newRow);
       if (first) { first.focus(); }
+      announce("A row for another child was added.");
       rowsChanged();
       return;
     }
