@@ -198,6 +198,29 @@ class StaffRole(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.school}"
 
 
+class TrustLead(models.Model):
+    """A trust safeguarding lead (issue 17): sees every school of the trust's report figures and
+    the trust's totals, with no child, case or member of staff named; a named case only when that
+    school's DSL grants it. Ended, never deleted."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="trust_leads")
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="leads")
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "trust"], condition=models.Q(ended_at__isnull=True), name="one_open_trust_lead"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — trust safeguarding lead of {self.trust}"
+
+
 class StaffApproval(models.Model):
     """Something an IT administrator asked for that could open cases to someone, waiting for a
     second person of the school: a role that reads every case (DSL, deputy, head), approved by a

@@ -5,6 +5,7 @@ from cases.models.attachments import Attachment, _attachment_path, _attachment_s
 from cases.models.cases import (
     OUTCOME_CHOICES,
     AssignmentEnd,
+    AssignmentView,
     Case,
     CaseAssignment,
     CaseChild,
@@ -34,6 +35,14 @@ from cases.models.disclosures import (
     OtherChild,
 )
 from cases.models.pupils import Pupil, PupilChange, PupilImport
+from cases.models.restrictions import (
+    READ_GRANTED_PERMISSION,
+    READ_RESTRICTED_PERMISSION,
+    BreakGlass,
+    CaseExclusion,
+    CaseRestriction,
+    RestrictionKind,
+)
 from cases.models.search import SearchEntry, SearchKind
 
 __all__ = [
@@ -45,6 +54,13 @@ __all__ = [
     "AnswerChoice",
     "Assessment",
     "AssignmentEnd",
+    "AssignmentView",
+    "BreakGlass",
+    "CaseExclusion",
+    "CaseRestriction",
+    "READ_GRANTED_PERMISSION",
+    "READ_RESTRICTED_PERMISSION",
+    "RestrictionKind",
     "AssessmentTrigger",
     "Attachment",
     "Case",

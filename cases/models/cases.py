@@ -46,6 +46,8 @@ class Case(models.Model):
     closure_summary = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    #: An open restriction (cases.models.restrictions), kept beside the case so lists need no join.
+    is_restricted = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -56,6 +58,10 @@ class Case(models.Model):
         # Only the object-level permission guardian grants on assignment; Django's defaults
         # (add/change/delete) are not used anywhere.
         default_permissions = ("view",)
+        permissions = [
+            ("read_restricted", "Named in the case's restriction"),
+            ("read_granted", "Granted this one case by a DSL of its school (a trust safeguarding lead)"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -110,6 +116,11 @@ class AssignmentEnd(models.TextChoices):
     LEFT = "left", "They left"
 
 
+class AssignmentView(models.TextChoices):
+    SUPPORT = "support", "The support view: what support to give, not what happened"
+    FULL = "full", "The full case"
+
+
 class CaseAssignment(models.Model):
     """A member of pastoral staff assigned to a case. Ended, never deleted. When the assignment
     ended because they left, the case waits on every DSL's home page ("Needs a new owner") until a
@@ -124,6 +135,8 @@ class CaseAssignment(models.Model):
     ended_because = models.CharField(max_length=12, choices=AssignmentEnd.choices, blank=True)
     #: For an assignment that ended because they left: when a DSL assigned someone new, or said nobody new is needed.
     followed_up_at = models.DateTimeField(null=True, blank=True)
+    #: What the DSL chose this person sees (issue 17): the support view unless they chose the full case.
+    view = models.CharField(max_length=10, choices=AssignmentView.choices, default=AssignmentView.SUPPORT)
 
     class Meta:
         ordering = ["assigned_at"]

@@ -49,6 +49,15 @@ class Concern(models.Model):
     #: Why it went to the pupil's record only, or needs no further action.
     nfa_reason = models.TextField("reason recorded at triage", blank=True)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="concerns")
+    #: A member of staff the concern is about (an allegation): they never read it, whatever their roles.
+    staff_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="the member of staff",
+    )
 
     class Meta:
         ordering = ["-raised_at", "-id"]

@@ -93,6 +93,16 @@ class Disclosure(models.Model):
     kind_unwanted_sexualisation = models.BooleanField(HarassmentKind.UNWANTED_SEXUALISATION.label, default=False)
 
     adult_involvement = models.CharField(max_length=20, choices=AdultInvolvement.choices, default=AdultInvolvement.UNKNOWN)
+    #: The member of staff named as the adult involved (an allegation against staff): picked from
+    #: the school's accounts when they have one. They never open the case (issue 17).
+    staff_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="the member of staff",
+    )
     imagery = models.CharField("imagery involved", max_length=10, choices=ImageryChoice.choices, default=ImageryChoice.UNKNOWN)
     imagery_nude_u18 = models.BooleanField(ImageryKindChoice.NUDE_U18.label, default=False)
     imagery_crime_recording = models.BooleanField(ImageryKindChoice.CRIME_RECORDING.label, default=False)

@@ -134,12 +134,23 @@ def test_assignment_requires_pastoral_role(case, dsl, head):
     [
         ({"dsl"}, False, set(CaseAction)),
         ({"deputy_dsl"}, False, set(CaseAction)),
-        ({"head"}, False, {CaseAction.VIEW, CaseAction.VIEW_ACCESS_LOG}),
-        ({"pastoral"}, True, {CaseAction.VIEW, CaseAction.ADD_NOTE, CaseAction.COMPLETE_OWN_ACTION, CaseAction.WORK_OWN_STEP}),
+        ({"head"}, False, {CaseAction.VIEW, CaseAction.READ_IN_FULL, CaseAction.VIEW_ACCESS_LOG}),
+        (
+            {"pastoral"},
+            True,
+            {
+                CaseAction.VIEW,
+                CaseAction.READ_IN_FULL,
+                CaseAction.ADD_NOTE,
+                CaseAction.COMPLETE_OWN_ACTION,
+                CaseAction.WORK_OWN_STEP,
+            },
+        ),
         ({"pastoral"}, False, set()),
         ({"it_admin"}, True, set()),
         ({"staff"}, False, set()),
         (set(), True, set()),
+        ({"chair_of_governors"}, False, set()),
     ],
 )
 def test_case_actions_follow_the_roles_table(roles, assigned, expected):
