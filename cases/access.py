@@ -19,10 +19,23 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from cases.models import Case, CaseChild, CaseUserObjectPermission, Concern, Pupil, PupilImport
-from safeguard.permissions import roles_at, schools_with_role, user_roles
+from cases.models import (
+    READ_GRANTED_PERMISSION,
+    READ_RESTRICTED_PERMISSION,
+    AssignmentView,
+    BreakGlass,
+    Case,
+    CaseAssignment,
+    CaseChild,
+    CaseExclusion,
+    CaseUserObjectPermission,
+    Concern,
+    Pupil,
+    PupilImport,
+)
+from safeguard.permissions import roles_at, schools_with_role, trust_lead_of, user_roles
 from safeguard.refusals import asked_for_text, refusal_record
-from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, CaseAction, Role, case_actions
+from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, CaseAction, Role, case_actions, may_break_glass
 
 #: The object permission django-guardian grants a pastoral teacher assigned to a case.
 VIEW_CASE_PERMISSION = "view_case"
@@ -34,10 +47,71 @@ def is_assigned(user, case) -> bool:
     ).exists()
 
 
-def allowed_actions(user, case) -> frozenset[CaseAction]:
+class CaseRestricted(Http404):
+    """A restricted case refused to someone who may break the glass: still a 404 (the page says
+    nothing of the case), but the 404 page offers to open it with a written reason."""
+
+    def __init__(self, case_id: int):
+        super().__init__("No such case.")
+        self.case_id = case_id
+
+
+def session_hash(user) -> str:
+    """The SHA-256 of the user's session key (``safeguard.middleware.SessionHashMiddleware``):
+    break glass holds for that one session."""
+    return getattr(user, "_safeguard_session_hash", "") or ""
+
+
+def _object_permissions(user, case) -> set[str]:
+    return set(
+        CaseUserObjectPermission.objects.filter(user=user, content_object=case).values_list("permission__codename", flat=True)
+    )
+
+
+def is_kept_out(user, case) -> bool:
+    """An allegation on this case is about ``user``: they never open it."""
+    return case.is_restricted and CaseExclusion.objects.filter(case=case, user=user, ended_at__isnull=True).exists()
+
+
+def access_facts(user, case) -> dict:
+    """What the rules (``safeguard.roles.case_actions``) need about ``user`` and ``case``. An
+    unrestricted case read by a DSL costs no query beyond the roles."""
     roles = roles_at(user, case.school_id)
-    assigned = Role.PASTORAL in roles and is_assigned(user, case)
-    return case_actions(roles, assigned=assigned)
+    perms: set[str] = set()
+    trust_lead = not roles & READS_ALL_CASES and case.school.trust_id in trust_lead_of(user)
+    if Role.PASTORAL in roles or case.is_restricted or trust_lead:
+        perms = _object_permissions(user, case)
+    assigned = Role.PASTORAL in roles and VIEW_CASE_PERMISSION in perms
+    full_view = True
+    if assigned and not roles & READS_ALL_CASES:
+        view = CaseAssignment.objects.filter(case=case, user=user, ended_at__isnull=True).values_list("view", flat=True).first()
+        full_view = view == AssignmentView.FULL
+    named = READ_RESTRICTED_PERMISSION in perms
+    kept_out = is_kept_out(user, case)
+    broke_glass = False
+    if case.is_restricted and may_break_glass(roles, restricted=True, named=named, kept_out=kept_out) and session_hash(user):
+        broke_glass = BreakGlass.objects.filter(
+            case=case, user=user, session_hash=session_hash(user), ended_at__isnull=True
+        ).exists()
+    return {
+        "roles": roles,
+        "assigned": assigned,
+        "full_view": full_view,
+        "granted": trust_lead and READ_GRANTED_PERMISSION in perms,
+        "restricted": case.is_restricted,
+        "named": named,
+        "kept_out": kept_out,
+        "broke_glass": broke_glass,
+    }
+
+
+def allowed_actions(user, case) -> frozenset[CaseAction]:
+    return case_actions(**access_facts(user, case))
+
+
+def may_break_glass_on(user, case) -> bool:
+    facts = access_facts(user, case)
+    return may_break_glass(facts["roles"], restricted=facts["restricted"], named=facts["named"], kept_out=facts["kept_out"])
 
 
 def _refuse(user, *, case_id, school_id, action: CaseAction, reason: str, asked_for: str = "") -> None:
@@ -75,9 +149,20 @@ def get_case_for_user(user, pk, action: CaseAction = CaseAction.VIEW, *, queryse
         # case's id (a case that later gets that number was not the one tried).
         _refuse(user, case_id="", school_id=None, action=action, reason="not_found", asked_for=asked_for_text(pk))
         raise Http404("No such case.") from None
-    allowed = allowed_actions(user, case)
+    facts = access_facts(user, case)
+    allowed = case_actions(**facts)
     if CaseAction.VIEW not in allowed:
-        _refuse(user, case_id=case.pk, school_id=case.school_id, action=action, reason="not_visible", asked_for=str(case.pk))
+        restricted_out = facts["restricted"] and not facts["named"]
+        _refuse(
+            user,
+            case_id=case.pk,
+            school_id=case.school_id,
+            action=action,
+            reason="restricted" if restricted_out and not facts["kept_out"] else "not_visible",
+            asked_for=str(case.pk),
+        )
+        if may_break_glass(facts["roles"], restricted=facts["restricted"], named=facts["named"], kept_out=facts["kept_out"]):
+            raise CaseRestricted(case.pk)
         raise Http404("No such case.")
     if action not in allowed:
         _refuse(user, case_id=case.pk, school_id=case.school_id, action=action, reason="not_permitted", asked_for=str(case.pk))
@@ -86,20 +171,88 @@ def get_case_for_user(user, pk, action: CaseAction = CaseAction.VIEW, *, queryse
     return case
 
 
+def get_case_for_break_glass(user, pk):
+    """A restricted case ``user`` may ask to open with a reason (``may_break_glass``); to anyone
+    else the same 404, audited, as any case they cannot see."""
+    try:
+        case = Case.objects.select_related("school").get(pk=int(pk))
+    except (Case.DoesNotExist, ValueError, TypeError, OverflowError):
+        _refuse(user, case_id="", school_id=None, action=CaseAction.VIEW, reason="not_found", asked_for=asked_for_text(pk))
+        raise Http404("No such case.") from None
+    if not may_break_glass_on(user, case):
+        _refuse(
+            user, case_id=case.pk, school_id=case.school_id, action=CaseAction.VIEW, reason="not_visible", asked_for=str(case.pk)
+        )
+        raise Http404("No such case.")
+    return case
+
+
 def cases_visible_to(user) -> QuerySet:
-    """Every case ``user`` may read: the one starting point for every list of cases."""
+    """Every case ``user`` may read: the one starting point for every list of cases.
+
+    A restricted case is listed only to the people named in it, and never to the member of staff
+    an allegation on it is about (an exclusion always comes with a restriction). A case opened by
+    breaking the glass is not listed: it was opened for one look, from its own link."""
     roles = user_roles(user)
     whole_school = [school_id for school_id, held in roles.items() if held & READS_ALL_CASES]
     pastoral = [school_id for school_id, held in roles.items() if Role.PASTORAL in held and not held & READS_ALL_CASES]
+    chair = [school_id for school_id, held in roles.items() if Role.CHAIR_OF_GOVERNORS in held]
+    trusts = trust_lead_of(user)
+    if not whole_school and not pastoral and not chair and not trusts:
+        return Case.objects.none()
+    mine = CaseUserObjectPermission.objects.filter(user=user)
+    named = mine.filter(permission__codename=READ_RESTRICTED_PERMISSION).values("content_object_id")
     condition = Q(school_id__in=whole_school)
     if pastoral:
-        assigned = CaseUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CASE_PERMISSION).values(
-            "content_object_id"
-        )
+        assigned = mine.filter(permission__codename=VIEW_CASE_PERMISSION).values("content_object_id")
         condition |= Q(school_id__in=pastoral, pk__in=assigned)
-    if not whole_school and not pastoral:
-        return Case.objects.none()
-    return Case.objects.filter(condition)
+    if chair:
+        condition |= Q(school_id__in=chair, pk__in=named)
+    if trusts:
+        granted = mine.filter(permission__codename=READ_GRANTED_PERMISSION).values("content_object_id")
+        condition |= Q(school__trust_id__in=trusts, pk__in=granted)
+    kept_out = CaseExclusion.objects.filter(user=user, ended_at__isnull=True).values("case_id")
+    return Case.objects.filter(condition).filter(Q(is_restricted=False) | (Q(pk__in=named) & ~Q(pk__in=kept_out)))
+
+
+def may_hear_of(case_id: int, people: list) -> list:
+    """Those of ``people`` who may be told of case ``case_id``: never anyone kept out of it."""
+    kept_out = set(CaseExclusion.objects.filter(case_id=case_id, ended_at__isnull=True).values_list("user_id", flat=True))
+    return [user for user in people if user.pk not in kept_out] if kept_out else people
+
+
+def support_view_cases(user, visible) -> list[int]:
+    """Of ``visible`` (cases ``user`` may read), those a DSL chose the support view for them."""
+    return list(
+        CaseAssignment.objects.filter(
+            user=user, ended_at__isnull=True, view=AssignmentView.SUPPORT, case__in=visible.values("pk")
+        ).values_list("case_id", flat=True)
+    )
+
+
+def cases_hidden_from(user, school_id: int) -> frozenset[int]:
+    """The school's restricted cases ``user`` may not open: reports leave out their rows."""
+    restricted = Case.objects.filter(school_id=school_id, is_restricted=True)
+    return frozenset(restricted.exclude(pk__in=cases_visible_to(user).values("pk")).values_list("pk", flat=True))
+
+
+def concerns_hidden_from(user) -> Q:
+    """Concerns ``user`` may not read though they triage the school's concerns: one about them (an
+    allegation), and one joined to a restricted case they may not open."""
+    return Q(staff_member=user) | (Q(case__is_restricted=True) & ~Q(case__in=cases_visible_to(user)))
+
+
+def restricted_records_of(user, pupil_id: int) -> int:
+    """How many of a pupil's cases are restricted from ``user`` (never those about them: of those
+    they see no sign): the pupil's page says a restricted record exists, to ask the DSL."""
+    kept_out = CaseExclusion.objects.filter(user=user, ended_at__isnull=True).values("case_id")
+    return (
+        Case.objects.filter(is_restricted=True, children__pupil_id=pupil_id, children__removed_at__isnull=True)
+        .exclude(pk__in=cases_visible_to(user).values("pk"))
+        .exclude(pk__in=kept_out)
+        .distinct()
+        .count()
+    )
 
 
 def get_concern_for_user(user, pk):
@@ -111,7 +264,10 @@ def get_concern_for_user(user, pk):
             actor=user, action="cases.concern.access_refused", extra={"reason": "not_found"}, asked_for=asked_for_text(pk)
         )
         raise Http404("No such concern.") from None
-    if not roles_at(user, concern.school_id) & SAFEGUARDING_LEADS:
+    hidden = concern.staff_member_id == user.pk or (
+        concern.case_id is not None and Concern.objects.filter(pk=concern.pk).filter(concerns_hidden_from(user)).exists()
+    )
+    if hidden or not roles_at(user, concern.school_id) & SAFEGUARDING_LEADS:
         refusal_record(
             actor=user,
             action="cases.concern.access_refused",

@@ -13,6 +13,13 @@ ALERT_KINDS = {
         "words": "A concern a colleague asked for you to know about",
         "roles": {Role.PASTORAL, Role.DSL, Role.DEPUTY_DSL},
     },
+    "break_glass": {
+        "words": "Someone broke the glass to open a restricted case",
+        "roles": {Role.DSL, Role.DEPUTY_DSL, Role.CHAIR_OF_GOVERNORS},
+        "always": True,
+    },
     "case_assigned": {"words": "You were assigned to a case", "roles": {Role.PASTORAL}},
+    # To the trust's safeguarding lead, who holds no school role: no choice offered (at once).
+    "case_granted": {"words": "A case was granted to you (the trust's safeguarding lead)", "roles": set()},
     "needs_assignee": {"words": "Cases that need someone new assigned", "roles": {Role.DSL, Role.DEPUTY_DSL}},
 }

@@ -8,7 +8,7 @@ number of rows) and merging them in time order: nothing is written twice to keep
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 
 from django.db.models import QuerySet
@@ -256,15 +256,31 @@ def pupil_record_entries(concerns: Iterable[Concern]) -> list[Entry]:
     ]
 
 
+#: How a kind of record shows on the support view (issue 17: pastoral staff a DSL chose to tell what
+#: support to give, not what happened): left out, its entries' titles without their detail (the
+#: title says only that something happened), or as it is.
+OMIT, TITLE_ONLY, AS_IT_IS = "omit", "title_only", "as_it_is"
+
+
+def note_on_support_view(note, viewer) -> bool:
+    """A note someone on the support view reads: one a DSL shared with them, or their own."""
+    return note.for_support or note.author_id == getattr(viewer, "pk", None)
+
+
 @dataclass(frozen=True)
 class Source:
     """One kind of record in a chronology: how to read its rows for a set of cases (one query),
-    how to turn those rows into entries, and which of its fields name members of staff."""
+    how to turn those rows into entries, which of its fields name members of staff, and how it
+    shows on the support view."""
 
     rows: Callable[[list[int], object], QuerySet]
     entries: Callable[[Iterable, dict[int, Case]], Iterable[Entry]]
     #: Foreign keys to members of staff (``made_by``, ``author``...), read by ``attach_people``.
     people: tuple[str, ...] = ()
+    #: OMIT unless a kind is known to be safe there: a new kind of record stays off the support view.
+    support_view: str = OMIT
+    #: With AS_IT_IS: which rows the viewer reads there (``row, viewer -> bool``); all when None.
+    support_rows: Callable[[object, object], bool] | None = None
 
     def load(self, case_ids: list[int], only_actions_of=None, *, people: dict | None = None) -> list:
         """The rows, with the staff they name set from ``people`` (read once for every kind)."""
@@ -305,7 +321,13 @@ CASE_SOURCES: dict[str, Source] = {
         ("actor",),
     ),
     "decisions": Source(lambda ids, _: Decision.objects.filter(case_id__in=ids), _decision_entries, ("made_by",)),
-    "notes": Source(lambda ids, _: Note.objects.filter(case_id__in=ids), _note_entries, ("author",)),
+    "notes": Source(
+        lambda ids, _: Note.objects.filter(case_id__in=ids),
+        _note_entries,
+        ("author",),
+        support_view=AS_IT_IS,
+        support_rows=note_on_support_view,
+    ),
     "corrections": Source(lambda ids, _: Correction.objects.filter(case_id__in=ids), _correction_entries, ("made_by",)),
     "fact_changes": Source(lambda ids, _: FactChange.objects.filter(case_id__in=ids), _fact_change_entries, ("made_by",)),
     "pupils": Source(
@@ -322,9 +344,29 @@ CASE_SOURCES: dict[str, Source] = {
         lambda ids, _: CaseAssignment.objects.filter(case_id__in=ids),
         _assignment_entries,
         ("user", "assigned_by", "ended_by"),
+        support_view=AS_IT_IS,  # who was assigned, by whom: no content
     ),
     "concerns": Source(lambda ids, _: Concern.objects.filter(case_id__in=ids), _concern_entries),
 }
+
+
+#: The entries every case has (``_from_cases``), on the support view: that the case was opened,
+#: never what was disclosed, when or how.
+CASE_KINDS_ON_SUPPORT_VIEW = {"recorded": TITLE_ONLY}
+
+
+def _support_view(entries: Iterable[Entry], how, support: set[int]) -> Iterable[Entry]:
+    """``entries`` as the support view shows them for the cases in ``support``; ``how`` says, per
+    entry kind, OMIT, TITLE_ONLY or AS_IT_IS."""
+    for entry in entries:
+        if entry.case_id not in support:
+            yield entry
+            continue
+        shown = how(entry.kind)
+        if shown == AS_IT_IS:
+            yield entry
+        elif shown == TITLE_ONLY:
+            yield replace(entry, detail="")
 
 
 def chronology(
@@ -332,6 +374,7 @@ def chronology(
     *,
     sources: dict[str, Source],
     only_actions_of=None,
+    support_view_of: Iterable[int] = (),
     cases: dict[int, Case] | None = None,
     loaded: dict | None = None,
     people: dict | None = None,
@@ -344,7 +387,10 @@ def chronology(
     ``cases`` (with ``created_by`` and ``disclosure``), ``loaded`` (rows by source name, read by
     that source's ``load`` for exactly these cases and viewer) and ``people`` (staff read for
     them) are what the caller already holds; everything else is read here, one query per kind of
-    record and one for the staff they name."""
+    record and one for the staff they name.
+
+    ``support_view_of``: the cases ``only_actions_of`` reads on the support view (issue 17): their
+    entries are only those each source says are safe there (``Source.support_view``)."""
     ids = sorted(set(case_ids))
     if not ids:
         return []
@@ -354,7 +400,15 @@ def chronology(
     read_here = {name: list(source.rows(ids, only_actions_of)) for name, source in all_sources.items() if name not in rows}
     attach_people([(found, all_sources[name].people) for name, found in read_here.items()], people if people is not None else {})
     rows.update(read_here)
-    entries: list[Entry] = list(_from_cases(cases))
+    support = set(support_view_of)
+    if support and only_actions_of is None:
+        raise ValueError("The support view is always someone's: pass only_actions_of.")
+    entries: list[Entry] = list(
+        _support_view(_from_cases(cases), lambda kind: CASE_KINDS_ON_SUPPORT_VIEW.get(kind, OMIT), support)
+    )
     for name, source in all_sources.items():
-        entries.extend(source.entries(rows[name], cases))
+        found = rows[name]
+        if support and source.support_view == AS_IT_IS and source.support_rows is not None:
+            found = [r for r in found if r.case_id not in support or source.support_rows(r, only_actions_of)]
+        entries.extend(_support_view(source.entries(found, cases), lambda _kind, s=source: s.support_view, support))
     return sorted(entries, key=lambda e: (e.at, e.order, e.case_id))

@@ -79,3 +79,12 @@ def normalise_platforms(raw: str) -> list[str]:
             key = name.casefold()
             seen.setdefault(key, name if any(c.isupper() for c in name) else name.title())
     return sorted(seen.values(), key=str.casefold)
+
+
+def children_supported(parts: list[tuple[int, str]]) -> list[int]:
+    """Of a case's current pupils (``(id, part)`` in the order added), the ones the support view
+    names: the children harmed; on a case where nobody was harmed (a concern about what one pupil
+    did), the first pupil recorded. KCSIE: staff supporting a child are told what they need to
+    support them, so never the other children involved."""
+    harmed = [pk for pk, part in parts if part == "harmed"]
+    return harmed or [pk for pk, _ in parts[:1]]

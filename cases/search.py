@@ -34,13 +34,14 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from cases.access import cases_visible_to
+from cases.access import cases_visible_to, concerns_hidden_from, support_view_cases
 from cases.models import Case, CaseChild, Concern, Note, Pupil, SearchEntry, SearchKind
 from cases.roll import roll_match
+from cases.rules import children_supported
 from safeguard.audit import audit_record
 from safeguard.models import School, User
 from safeguard.permissions import roles_at
-from safeguard.roles import CASE_READING_ROLES, READS_ALL_CASES, SAFEGUARDING_LEADS
+from safeguard.roles import CASE_READING_ROLES, READS_ALL_CASES, SAFEGUARDING_LEADS, Role
 
 # --- The text kept for search --------------------------------------------------------------------
 
@@ -281,13 +282,29 @@ def search(user, school: School, query: SearchQuery | str) -> SearchResults:
         return results
     visible = cases_visible_to(user).filter(school=school)
     results.sees_concerns = bool(roles & SAFEGUARDING_LEADS)
-    results.pupils, results.more_pupils = _pupils(school, query, visible, whole_school=bool(roles & READS_ALL_CASES))
+    # The support view (issue 17): on a case they read that way, only notes shared with them or
+    # their own are searched, and only the child supported is found or named.
+    support = support_view_cases(user, visible) if Role.PASTORAL in roles and not roles & READS_ALL_CASES else []
+    results.pupils, results.more_pupils = _pupils(
+        school, query, visible, whole_school=bool(roles & READS_ALL_CASES), support=support
+    )
     prefixes, ending = reference_forms(query, school.code)
     case_refs = _by_reference(visible, prefixes, ending) if prefixes else []
     concern_refs = (
-        _by_reference(Concern.objects.filter(school=school), prefixes, ending) if prefixes and results.sees_concerns else []
+        _by_reference(Concern.objects.filter(school=school).exclude(concerns_hidden_from(user)), prefixes, ending)
+        if prefixes and results.sees_concerns
+        else []
     )
-    case_hits, concern_hits, more_cases, more_concerns = _ranked(visible, school, query, with_concerns=results.sees_concerns)
+    support_notes = (
+        Note.objects.filter(case_id__in=support).filter(Q(for_support=True) | Q(author=user)).values("pk") if support else None
+    )
+    case_hits, concern_hits, more_cases, more_concerns = _ranked(
+        visible.exclude(pk__in=support) if support else visible,
+        school,
+        query,
+        with_concerns=results.sees_concerns,
+        support_notes=support_notes,
+    )
 
     hits, results.more_cases = _merge(case_refs, REFERENCE_LABEL, case_hits, more_cases)
     if hits:
@@ -298,10 +315,15 @@ def search(user, school: School, query: SearchQuery | str) -> SearchResults:
         )
         # Read again through the gateway: what is shown is what this user may open.
         found = {case.pk: case for case in visible.filter(pk__in=hits).prefetch_related(current)}
+        for pk in set(support) & set(found):
+            children = found[pk].current_children
+            named = set(children_supported([(c.pupil_id, c.part) for c in children]))
+            found[pk].current_children = [c for c in children if c.pupil_id in named]
         results.cases = [CaseResult(found[pk], hit) for pk, hit in hits.items() if pk in found]
     hits, results.more_concerns = _merge(concern_refs, CONCERN_REFERENCE_LABEL, concern_hits, more_concerns)
     if hits:
-        found = {concern.pk: concern for concern in Concern.objects.filter(school=school, pk__in=hits)}
+        readable = Concern.objects.filter(school=school, pk__in=hits).exclude(concerns_hidden_from(user))
+        found = {concern.pk: concern for concern in readable}
         results.concerns = [ConcernResult(found[pk], hit) for pk, hit in hits.items() if pk in found]
     return results
 
@@ -316,12 +338,24 @@ def _merge(by_number: list[int], label: str, by_words: list[tuple[int, Hit]], mo
     return shown, more or len(hits) > SEARCH_LIMIT
 
 
-def _pupils(school: School, query: SearchQuery, visible, *, whole_school: bool) -> tuple[list[Pupil], bool]:
+def supported_pupils(case_ids) -> set[int]:
+    """The children the support view of these cases names (``cases.rules.children_supported``)."""
+    parts: dict[int, list[tuple[int, str]]] = {}
+    rows = CaseChild.objects.filter(case_id__in=list(case_ids), removed_at__isnull=True).order_by("id")
+    for case_id, pupil_id, part in rows.values_list("case_id", "pupil_id", "part"):
+        parts.setdefault(case_id, []).append((pupil_id, part))
+    return {pupil for found in parts.values() for pupil in children_supported(found)}
+
+
+def _pupils(school: School, query: SearchQuery, visible, *, whole_school: bool, support=()) -> tuple[list[Pupil], bool]:
     """Pupils whose first or last name holds every word, or whose UPN is what was typed (the rules
-    of the pupil search). Pastoral staff find only the pupils on their cases."""
+    of the pupil search). Pastoral staff find only the pupils on their cases, and on a case they
+    read on the support view only the child supported."""
     pupils = Pupil.objects.filter(school=school).filter(roll_match(query.text))
     if not whole_school:
-        pupils = pupils.filter(pk__in=CaseChild.objects.filter(case__in=visible.values("pk")).values("pupil_id"))
+        full = visible.exclude(pk__in=list(support)) if support else visible
+        on_cases = Q(pk__in=CaseChild.objects.filter(case__in=full.values("pk"), removed_at__isnull=True).values("pupil_id"))
+        pupils = pupils.filter(on_cases | Q(pk__in=supported_pupils(support))) if support else pupils.filter(on_cases)
     found = list(
         pupils.annotate(has_cases=Exists(CaseChild.objects.filter(pupil=OuterRef("pk")))).order_by(
             "last_name", "first_name", "pk"
@@ -391,13 +425,18 @@ _HEADLINE_OPTIONS = (
 )
 
 
-def _ranked(visible, school: School, query: SearchQuery, *, with_concerns: bool):
-    """``(case hits, concern hits, more cases, more concerns)``, best first, in one query."""
+def _ranked(visible, school: School, query: SearchQuery, *, with_concerns: bool, support_notes=None):
+    """``(case hits, concern hits, more cases, more concerns)``, best first, in one query.
+    ``support_notes``: the notes searched on cases read on the support view (nothing else of them)."""
     scopes, params = [], []
     if not visible.query.is_empty():
         sql, scope_params = visible.order_by().values("pk").query.sql_with_params()
         scopes.append(f"e.case_id IN ({sql})")
         params += scope_params
+    if support_notes is not None:
+        sql, note_params = support_notes.order_by().query.sql_with_params()
+        scopes.append(f"(e.kind = %s AND e.source_id IN ({sql}))")
+        params += [SearchKind.NOTE, *note_params]
     if with_concerns:
         scopes.append("e.concern_id IS NOT NULL")
     if not scopes:

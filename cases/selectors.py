@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
 
-from cases.access import VIEW_CASE_PERMISSION, cases_visible_to
+from cases.access import READ_RESTRICTED_PERMISSION, VIEW_CASE_PERMISSION, cases_visible_to, concerns_hidden_from
 from cases.chronology import CASE_SOURCES
 from cases.criteria import OUTCOME_WORDS, Outcome
 from cases.models import (
     AssignmentEnd,
+    AssignmentView,
     Attachment,
+    BreakGlass,
     Case,
     CaseAssignment,
     CaseChild,
+    CaseExclusion,
     CasePlatform,
+    CaseRestriction,
     CaseReview,
     CaseStatus,
     CaseStatusChange,
@@ -32,11 +37,18 @@ from cases.models import (
     PupilImport,
 )
 from cases.roll import roll_match
-from safeguard.models import School
+from cases.rules import children_supported
+from safeguard.models import School, User
+from safeguard.roles import BREAK_GLASS_ACTIONS, CaseAction
 
 
 def case_list(user, *, school: School, status: str | None = None) -> QuerySet[Case]:
-    qs = cases_visible_to(user).filter(school=school).select_related("school")
+    """``on_support_view``: a DSL chose ``user`` reads the case on the support view, so its row
+    names only the child the support is for (``cases.templatetags.support_view``)."""
+    on_support_view = Exists(
+        CaseAssignment.objects.filter(case=OuterRef("pk"), user=user, ended_at__isnull=True, view=AssignmentView.SUPPORT)
+    )
+    qs = cases_visible_to(user).filter(school=school).select_related("school").annotate(on_support_view=on_support_view)
     if status:
         qs = qs.filter(status=status)
     return qs.prefetch_related(
@@ -151,6 +163,26 @@ def case_page(case: Case) -> CasePage:
     )
 
 
+def support_view_case_ids(user, case_ids: Iterable[int]) -> set[int]:
+    """Of ``case_ids``, the ones a DSL chose ``user`` reads on the support view (their open
+    assignment's choice). For pastoral staff only: whoever reads every case of the school reads
+    them in full, as the gateway says (``cases.access.access_facts``)."""
+    return set(
+        CaseAssignment.objects.filter(
+            user=user, case_id__in=list(case_ids), ended_at__isnull=True, view=AssignmentView.SUPPORT
+        ).values_list("case_id", flat=True)
+    )
+
+
+def pupils_supported(case_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The pupils the support view of each case names (``cases.rules.children_supported``), by case."""
+    parts: dict[int, list[tuple[int, str]]] = {}
+    links = CaseChild.objects.filter(case_id__in=list(case_ids), removed_at__isnull=True).order_by("case_id", "id")
+    for case_id, pupil_id, part in links.values_list("case_id", "pupil_id", "part"):
+        parts.setdefault(case_id, []).append((pupil_id, part))
+    return {case_id: children_supported(found) for case_id, found in parts.items()}
+
+
 def corrections_of(case: Case, field_name: str) -> list[Correction]:
     return list(Correction.objects.filter(case=case, field=field_name).select_related("made_by").order_by("made_at", "id"))
 
@@ -170,10 +202,11 @@ def platform_suggestions(school) -> list[str]:
     return known
 
 
-def triage_queue(school) -> QuerySet[Concern]:
-    """Concerns waiting for the DSL: urgent ones first, then the oldest."""
+def triage_queue(school, *, user) -> QuerySet[Concern]:
+    """Concerns waiting for the DSL: urgent ones first, then the oldest (never one about them)."""
     return (
         Concern.objects.filter(school=school, status=ConcernStatus.NEW)
+        .exclude(concerns_hidden_from(user))
         .select_related("raised_by")
         .prefetch_related(Prefetch("pupil_links", queryset=ConcernPupil.objects.select_related("pupil").order_by("id")))
         .order_by("-urgent", "raised_at", "id")
@@ -199,27 +232,34 @@ def open_cases_for_concern(user, concern: Concern) -> list[Case]:
     )
 
 
-def pupil_concerns(pupil: Pupil) -> list[Concern]:
-    """Every concern that names ``pupil`` (for the DSLs, on the pupil's page)."""
-    return list(Concern.objects.filter(pupil_links__pupil=pupil).select_related("raised_by", "case").order_by("raised_at", "id"))
+def pupil_concerns(pupil: Pupil, *, user) -> list[Concern]:
+    """Every concern that names ``pupil`` that ``user`` may read (for the DSLs, on the pupil's page)."""
+    return list(
+        Concern.objects.filter(pupil_links__pupil=pupil)
+        .exclude(concerns_hidden_from(user))
+        .select_related("raised_by", "case")
+        .order_by("raised_at", "id")
+    )
 
 
-def earlier_concerns(concern: Concern, *, limit: int = 20) -> list[Concern]:
+def earlier_concerns(concern: Concern, *, user, limit: int = 20) -> list[Concern]:
     """Other concerns naming any pupil this one names (a pattern the DSL should see at triage)."""
     named = ConcernPupil.objects.filter(concern=concern).values("pupil_id")
     return list(
         Concern.objects.filter(pupil_links__pupil_id__in=named)
         .exclude(pk=concern.pk)
+        .exclude(concerns_hidden_from(user))
         .distinct()
         .select_related("case")
         .order_by("-raised_at", "-id")[:limit]
     )
 
 
-def concerns_dealt_with(school, *, limit: int = 30) -> list[Concern]:
+def concerns_dealt_with(school, *, user, limit: int = 30) -> list[Concern]:
     return list(
         Concern.objects.filter(school=school)
         .exclude(status=ConcernStatus.NEW)
+        .exclude(concerns_hidden_from(user))
         .select_related("raised_by", "triaged_by", "case")
         .order_by("-triaged_at", "-id")[:limit]
     )
@@ -301,3 +341,45 @@ def open_assignments_of(user, school) -> int:
     return CaseAssignment.objects.filter(
         user=user, ended_at__isnull=True, case__school=school, case__status=CaseStatus.OPEN
     ).count()
+
+
+# --- Need to know (issue 17) ---------------------------------------------------------------------
+
+
+@dataclass
+class RestrictionSummary:
+    """What the case page says of a restriction: to those named, who is named and why; to a DSL,
+    also who is kept out and who broke the glass; to someone reading by break glass, that they are."""
+
+    restriction: object
+    named: list
+    kept_out: list
+    break_glass: list
+    by_break_glass: bool
+
+
+def restriction_summary(case, user, allowed) -> RestrictionSummary | None:
+    """None for a case that is not restricted (no query)."""
+    if not case.is_restricted:
+        return None
+    restriction = CaseRestriction.objects.filter(case=case, ended_at__isnull=True).select_related("started_by").first()
+    named = list(
+        User.objects.filter(
+            caseuserobjectpermission__content_object=case,
+            caseuserobjectpermission__permission__codename=READ_RESTRICTED_PERMISSION,
+        )
+        .distinct()
+        .order_by("full_name", "id")
+    )
+    manage = CaseAction.MANAGE in allowed
+    kept_out = (
+        [e.user for e in CaseExclusion.objects.filter(case=case, ended_at__isnull=True).select_related("user")] if manage else []
+    )
+    glass = list(BreakGlass.objects.filter(case=case).select_related("user", "ended_by")[:50]) if manage else []
+    return RestrictionSummary(
+        restriction=restriction,
+        named=named,
+        kept_out=kept_out,
+        break_glass=glass,
+        by_break_glass=allowed == BREAK_GLASS_ACTIONS and user.pk not in {u.pk for u in named},
+    )

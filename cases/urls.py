@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import attachments, cases, concerns, disclosures, pupils
+from cases.views import attachments, cases, concerns, disclosures, grants, pupils, restrictions
 
 urlpatterns = [
     path("", cases.case_list, name="case_list"),
@@ -18,7 +18,14 @@ urlpatterns = [
     path("<int:pk>/attachments/<int:attachment_id>/", attachments.attachment_download, name="attachment_download"),
     path("<int:pk>/assign/", cases.case_assign, name="case_assign"),
     path("<int:pk>/unassign/<int:user_id>/", cases.case_unassign, name="case_unassign"),
+    path("<int:pk>/assigned/<int:user_id>/view/", cases.case_assignment_view, name="case_assignment_view"),
     path("<int:pk>/nobody-new-needed/", cases.case_nobody_new_needed, name="case_nobody_new_needed"),
+    path("<int:pk>/trust-lead/", grants.case_trust_grant, name="case_trust_grant"),
+    path("<int:pk>/trust-lead/<int:user_id>/end/", grants.case_trust_grant_end, name="case_trust_grant_end"),
+    path("<int:pk>/restriction/", restrictions.case_restriction, name="case_restriction"),
+    path("<int:pk>/restriction/lift/", restrictions.case_restriction_lift, name="case_restriction_lift"),
+    path("<int:pk>/restriction/break-glass/<int:glass_id>/end/", restrictions.break_glass_end, name="break_glass_end"),
+    path("<int:pk>/break-glass/", restrictions.case_break_glass, name="case_break_glass"),
 ]
 
 pupil_urlpatterns = [

@@ -3,13 +3,17 @@ page. Each reaches cases only through the permission gateway (``cases.access``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from cases import selectors as case_selectors
+from cases.access import restricted_records_of
 from cases.chronology import CASE_SOURCES, Entry, chronology, pupil_record_entries
 from cases.models import Case, CaseStatus
+from cases.trust_grants import cases_granted_to
 from referrals import selectors as referral_selectors
 from referrals.chronology import REFERRAL_SOURCES
-from safeguard.models import School
-from safeguard.permissions import roles_at
+from safeguard.models import School, Trust
+from safeguard.permissions import roles_at, trust_lead_of
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, Role
 from safeguard.selectors import approvals_waiting_count, staff_for_school, worker_status
 
@@ -30,7 +34,7 @@ def home_panels(user, school: School) -> dict:
         open_cases = case_selectors.case_list(user, school=school, status=CaseStatus.OPEN)
         panels["open_cases"] = list(open_cases[:HOME_LIST_LIMIT])
         panels["open_case_count"] = open_cases.count()
-        panels["triage"] = list(case_selectors.triage_queue(school)[:HOME_LIST_LIMIT])
+        panels["triage"] = list(case_selectors.triage_queue(school, user=user)[:HOME_LIST_LIMIT])
         panels["steps_due"] = referral_selectors.steps_due(user, school)
         suggestions = referral_selectors.suggestions_waiting(user, school)
         panels["suggestions"] = list(suggestions[:5])
@@ -47,10 +51,27 @@ def home_panels(user, school: School) -> dict:
         panels["my_case_count"] = mine.count()
         panels["my_actions"] = referral_selectors.my_actions(user, school=school)
         panels["my_steps"] = referral_selectors.my_steps(user, school=school)
+    if Role.CHAIR_OF_GOVERNORS in roles and not roles & READS_ALL_CASES:
+        # Only the cases they are named in: an allegation against the head comes to them.
+        panels["named_cases"] = list(case_selectors.case_list(user, school=school)[:HOME_LIST_LIMIT])
     if Role.IT_ADMIN in roles:
         panels["staff_count"] = staff_for_school(school).count()
         panels["worker"] = worker_status()
     return panels
+
+
+def trust_lead_home(user) -> dict | None:
+    """The home page of a trust's safeguarding lead: their trusts (the trust report) and the cases
+    a school's DSL granted them (through the gateway, so an ended appointment shows none)."""
+    trust_ids = trust_lead_of(user)
+    if not trust_ids:
+        return None
+    granted = cases_granted_to(user)
+    return {
+        "trusts": list(Trust.objects.filter(pk__in=trust_ids).order_by("name")),
+        "granted": list(granted[:HOME_LIST_LIMIT]),
+        "granted_count": granted.count(),
+    }
 
 
 def needs_new_owner(school: School, *, limit: int = HOME_LIST_LIMIT) -> dict:
@@ -64,25 +85,50 @@ def needs_new_owner(school: School, *, limit: int = HOME_LIST_LIMIT) -> dict:
     return found
 
 
-def case_chronology(page: case_selectors.CasePage, *, also_loaded: dict | None = None, only_actions_of=None) -> list[Entry]:
+def case_chronology(
+    page: case_selectors.CasePage, *, also_loaded: dict | None = None, only_actions_of=None, support_view: bool = False
+) -> list[Entry]:
     """The case's chronology, reusing the rows the page has read already (``also_loaded``: those
-    the referral sections read, for the same viewer)."""
+    the referral sections read, for the same viewer). ``support_view``: only what the support view
+    shows ``only_actions_of`` (``cases.chronology.Source.support_view``)."""
     return chronology(
         [page.case.pk],
         sources=CHRONOLOGY_SOURCES,
         only_actions_of=only_actions_of,
+        support_view_of=[page.case.pk] if support_view else (),
         cases={page.case.pk: page.case},
         loaded=page.loaded | (also_loaded or {}),
         people=page.people,
     )
 
 
-def pupil_page(pupil, visible_case_ids: list[int], *, only_actions_of=None, with_concerns: bool = False) -> dict:
+def pupil_page(
+    pupil,
+    visible_case_ids: list[int],
+    *,
+    only_actions_of=None,
+    support_view_of: Iterable[int] = (),
+    with_concerns: bool = False,
+    viewer=None,
+) -> dict:
     """One child's chronology across the cases the viewer may read (``cases.access``) and, for the
     school's DSLs (``with_concerns``), the concerns about them that belong to no case: kept on
-    their record, waiting for triage, or no further action, so a pattern shows."""
+    their record, waiting for triage, or no further action, so a pattern shows. ``support_view_of``:
+    the cases among them ``only_actions_of`` reads on the support view (their entries are only
+    what the support view shows)."""
     cases = list(Case.objects.filter(pk__in=visible_case_ids).order_by("-created_at"))
-    entries = chronology(visible_case_ids, sources=CHRONOLOGY_SOURCES, only_actions_of=only_actions_of)
+    entries = chronology(
+        visible_case_ids, sources=CHRONOLOGY_SOURCES, only_actions_of=only_actions_of, support_view_of=support_view_of
+    )
     if with_concerns:
-        entries = sorted(entries + pupil_record_entries(case_selectors.pupil_concerns(pupil)), key=lambda e: (e.at, e.order))
-    return {"pupil": pupil, "cases": cases, "chronology": entries, "with_concerns": with_concerns}
+        entries = sorted(
+            entries + pupil_record_entries(case_selectors.pupil_concerns(pupil, user=viewer)), key=lambda e: (e.at, e.order)
+        )
+    restricted = restricted_records_of(viewer, pupil.pk) if viewer is not None else 0
+    return {
+        "pupil": pupil,
+        "cases": cases,
+        "chronology": entries,
+        "with_concerns": with_concerns,
+        "restricted_records": restricted,
+    }

@@ -27,3 +27,4 @@ urlpatterns = [
     path("concerns/", include(concern_urlpatterns)),
     path("referrals/", include("referrals.urls")),
 ]
+handler404 = "desk.views.errors.page_not_found"

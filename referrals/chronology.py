@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cases.chronology import Entry, Source, name_of
+from cases.chronology import AS_IT_IS, TITLE_ONLY, Entry, Source, name_of
 from cases.models import CaseReview, CaseStatusChange
 from referrals.models import MADE_HOW_WORDS, Action, ChildVoice, ParentContact, StepEvent
 
@@ -121,13 +121,19 @@ def _status_entries(rows, cases) -> Iterable[Entry]:
 #: Each kind of record the referrals app keeps, by name (see ``cases.chronology.sources``).
 REFERRAL_SOURCES: dict[str, Source] = {
     "step_events": Source(lambda ids, _: StepEvent.objects.filter(case_id__in=ids), _step_entries, ("by",)),
-    "actions": Source(_actions, _action_entries, ("owner", "created_by", "finished_by")),
+    # A pastoral teacher's own actions (``only_actions_of``): what support is asked of them.
+    "actions": Source(_actions, _action_entries, ("owner", "created_by", "finished_by"), support_view=AS_IT_IS),
     "voices": Source(
         lambda ids, _: ChildVoice.objects.filter(case_id__in=ids).select_related("pupil"), _voice_entries, ("recorded_by",)
     ),
     "parents": Source(
         lambda ids, _: ParentContact.objects.filter(case_id__in=ids).select_related("pupil"), _parent_entries, ("recorded_by",)
     ),
-    "reviews": Source(lambda ids, _: CaseReview.objects.filter(case_id__in=ids), _review_entries, ("reviewed_by",)),
-    "status_changes": Source(lambda ids, _: CaseStatusChange.objects.filter(case_id__in=ids), _status_entries, ("by",)),
+    # That the case was reviewed, closed or reopened; not the DSL's notes or reasons.
+    "reviews": Source(
+        lambda ids, _: CaseReview.objects.filter(case_id__in=ids), _review_entries, ("reviewed_by",), support_view=TITLE_ONLY
+    ),
+    "status_changes": Source(
+        lambda ids, _: CaseStatusChange.objects.filter(case_id__in=ids), _status_entries, ("by",), support_view=TITLE_ONLY
+    ),
 }

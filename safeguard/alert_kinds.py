@@ -9,5 +9,9 @@ ALERT_KINDS = {
         "words": "A role that reads cases given without approval (a school's first DSL)",
         "roles": {Role.DSL, Role.HEAD},
     },
+    "trust_lead": {
+        "words": "The trust's safeguarding lead appointed or ended",
+        "roles": {Role.DSL, Role.HEAD},
+    },
     "approval_decided": {"words": "Your request for staff access approved or declined", "roles": {Role.IT_ADMIN}},
 }

@@ -21,6 +21,8 @@ ACTION_WORDS = {
     "safeguard.staff.approval_requested": "Asked for access to be approved",
     "safeguard.staff.approval_approved": "Approved access",
     "safeguard.staff.approval_declined": "Declined access",
+    "safeguard.trust_lead.appointed": "The trust's safeguarding lead was appointed",
+    "safeguard.trust_lead.ended": "The trust's safeguarding lead's appointment ended",
     "safeguard.school.settings_changed": "Changed the school's settings",
     "safeguard.school.digest_changed": "Changed who gets the morning digest",
     "safeguard.school.terms_changed": "Changed the school's term dates",

@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from safeguard import selectors
-from safeguard.permissions import roles_at
+from safeguard.permissions import roles_at, trust_lead_of
 from safeguard.roles import (
     CASE_READING_ROLES,
     can_change_school_settings,
@@ -32,6 +32,7 @@ def navigation(request):
             "is_lead": can_triage_concerns(roles),
             "can_change_settings": can_change_school_settings(roles),
             "sees_cases": bool(roles & CASE_READING_ROLES),
+            "is_trust_lead": bool(trust_lead_of(user)) if verified else False,
             "unread": selectors.unread_notification_count(user) if verified else 0,
             "verified": verified,
         },

@@ -39,6 +39,18 @@ class ChoicesById(forms.ModelMultipleChoiceField):
         return super()._check_values(values)
 
 
+class ChoiceById(forms.ModelChoiceField):
+    """One row by id, refusing before any query an id no database could hold (see ChoicesById)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        if not (text.isdigit() and 0 < int(text) <= MAX_ID):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class KeepUnsentFieldsMixin:
     """A field the request did not send at all keeps its current value: a POST with an empty body
     (a stale tab, a script, a half-loaded page) must never wipe what is stored. Checkboxes are

@@ -4,6 +4,7 @@ ready, so anything touching models is imported inside functions."""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import time
@@ -156,9 +157,23 @@ WITHOUT_SECOND_FACTOR = frozenset(
 ONLY_WITHOUT_A_DEVICE = frozenset({"otp_setup"})
 
 
+class SessionHashMiddleware:
+    """Puts a SHA-256 of the session key on the user, for the permission gateway: a restricted
+    case opened by breaking the glass is open for that one session (``cases.access``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = getattr(getattr(request, "session", None), "session_key", None)
+        if key and getattr(request.user, "is_authenticated", False):
+            request.user._safeguard_session_hash = hashlib.sha256(key.encode()).hexdigest()
+        return self.get_response(request)
+
+
 class SecondFactorMiddleware:
-    """Requires a verified second factor. DSLs, deputies, heads and IT admins are sent to set one
-    up (or to enter their code) before anything else; other staff can only raise concerns until
+    """Requires a verified second factor. DSLs, deputies, heads, IT admins and trust safeguarding
+    leads are sent to set one up (or to enter their code) before anything else; other staff can only raise concerns until
     they have one."""
 
     def __init__(self, get_response):
@@ -185,10 +200,14 @@ class SecondFactorMiddleware:
 
 
 def second_factor_required(user) -> bool:
-    from safeguard.permissions import user_roles
+    """Whether ``user`` must verify a second factor before anything but raising a concern: a role
+    that needs one at any school (``safeguard.roles.SECOND_FACTOR_REQUIRED``), or an appointment as
+    a trust's safeguarding lead, who sees every school's figures and the cases granted to them
+    (DfE: multi-factor authentication for accounts that reach sensitive personal data)."""
+    from safeguard.permissions import trust_lead_of, user_roles
     from safeguard.roles import needs_second_factor
 
-    return any(needs_second_factor(roles) for roles in user_roles(user).values())
+    return any(needs_second_factor(roles) for roles in user_roles(user).values()) or bool(trust_lead_of(user))
 
 
 def has_device(user) -> bool:

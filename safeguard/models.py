@@ -224,7 +224,9 @@ class TrustLead(models.Model):
 class StaffApproval(models.Model):
     """Something an IT administrator asked for that could open cases to someone, waiting for a
     second person of the school: a role that reads every case (DSL, deputy, head), approved by a
-    DSL; or resetting the second factor of someone who reads cases, approved by a DSL or the head.
+    DSL; resetting the second factor of someone who reads cases, approved by a DSL or the head; or
+    appointing the trust's safeguarding lead (every school's figures, and the cases DSLs grant
+    them), approved by a DSL of the school that asked.
     Two people, so no administrator can give themselves a case, or take over someone who has one.
 
     Approved, it takes effect (a StaffRole, or the reset); declined or withdrawn, it stays here as
@@ -233,6 +235,8 @@ class StaffApproval(models.Model):
     class Kind(models.TextChoices):
         ROLE = "role", "A role that reads cases"
         SECOND_FACTOR_RESET = "second_factor_reset", "A second factor reset"
+        #: The trust's safeguarding lead (``TrustLead``): the figures of every school of the trust.
+        TRUST_LEAD = "trust_lead", "The trust's safeguarding lead"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"
@@ -269,6 +273,8 @@ class StaffApproval(models.Model):
         """What was asked for, in words."""
         if self.kind == self.Kind.ROLE:
             return f"the role {self.get_role_display()}"
+        if self.kind == self.Kind.TRUST_LEAD:
+            return f"safeguarding lead of {self.school.trust.name}"
         return "resetting their second factor"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from safeguard.models import StaffRole
+from safeguard.models import StaffRole, TrustLead
 
 
 def user_roles(user) -> dict[int, frozenset[str]]:
@@ -29,6 +29,17 @@ def user_roles(user) -> dict[int, frozenset[str]]:
     return cached
 
 
+def trust_lead_of(user) -> frozenset[int]:
+    """The trusts ``user`` is an appointed safeguarding lead of, cached for this request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_safeguard_trusts", None)
+    if cached is None:
+        cached = frozenset(TrustLead.objects.filter(user=user, ended_at__isnull=True).values_list("trust_id", flat=True))
+        user._safeguard_trusts = cached
+    return cached
+
+
 def roles_at(user, school_id: int) -> frozenset[str]:
     return user_roles(user).get(school_id, frozenset())
 
@@ -40,5 +51,6 @@ def schools_with_role(user, roles) -> list[int]:
 
 def forget_roles(user) -> None:
     """Drop the request cache after a service changed this user's roles."""
-    if hasattr(user, "_safeguard_roles"):
-        del user._safeguard_roles
+    for cached in ("_safeguard_roles", "_safeguard_trusts"):
+        if hasattr(user, cached):
+            delattr(user, cached)

@@ -39,8 +39,11 @@ SAFEGUARDING_LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
 READS_ALL_CASES = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEAD})
 #: Roles that may read at least some cases (pastoral staff: only those assigned to them).
 CASE_READING_ROLES = READS_ALL_CASES | {Role.PASTORAL}
+#: Roles an IT administrator cannot give alone: a DSL approves (a chair of governors may read an
+#: allegation against the head, so it is one of them).
+NEEDS_DSL_APPROVAL = READS_ALL_CASES | {Role.CHAIR_OF_GOVERNORS}
 #: Roles that must use a second factor before reaching anything but "raise a concern".
-SECOND_FACTOR_REQUIRED = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEAD, Role.IT_ADMIN})
+SECOND_FACTOR_REQUIRED = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEAD, Role.IT_ADMIN, Role.CHAIR_OF_GOVERNORS})
 
 
 class CaseAction(StrEnum):

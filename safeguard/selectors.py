@@ -8,7 +8,17 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from safeguard.models import AlertEmail, Notification, School, SchoolYear, StaffApproval, StaffRole, User, WorkerHeartbeat
+from safeguard.models import (
+    AlertEmail,
+    Notification,
+    School,
+    SchoolYear,
+    StaffApproval,
+    StaffRole,
+    TrustLead,
+    User,
+    WorkerHeartbeat,
+)
 from safeguard.permissions import user_roles
 from safeguard.terms import SCHOOL, Term, YearDates, england_default
 
@@ -66,28 +76,47 @@ def approvals_waiting(school: School, *, user: User | None = None) -> list[Staff
     qs = StaffApproval.objects.filter(school=school, status=StaffApproval.Status.PENDING)
     if user is not None:
         qs = qs.filter(user=user)
-    return list(qs.select_related("user", "requested_by").order_by("requested_at", "pk"))
+    return list(qs.select_related("user", "requested_by", "school__trust").order_by("requested_at", "pk"))
 
 
 def approvals_decided(school: School, *, limit: int = 30) -> list[StaffApproval]:
     return list(
         StaffApproval.objects.filter(school=school)
         .exclude(status=StaffApproval.Status.PENDING)
-        .select_related("user", "requested_by", "decided_by")
+        .select_related("user", "requested_by", "decided_by", "school__trust")
         .order_by("-decided_at", "-pk")[:limit]
     )
 
 
 def approval_at_school(school: School, approval_id: int) -> StaffApproval | None:
-    return StaffApproval.objects.filter(school=school, pk=approval_id).select_related("user", "requested_by").first()
+    return (
+        StaffApproval.objects.filter(school=school, pk=approval_id)
+        .select_related("user", "requested_by", "school__trust")
+        .first()
+    )
 
 
 def approvals_waiting_count(school: School) -> int:
     return StaffApproval.objects.filter(school=school, status=StaffApproval.Status.PENDING).count()
 
 
+def trust_leads_of(trust) -> list[TrustLead]:
+    """The trust's open safeguarding leads, by name (the staff page, where they can be ended)."""
+    return list(
+        TrustLead.objects.filter(trust=trust, ended_at__isnull=True).select_related("user").order_by("user__full_name", "pk")
+    )
+
+
 def users_with_role(school_id: int, roles) -> QuerySet[User]:
     return User.objects.filter(roles__school_id=school_id, roles__role__in=list(roles), is_active=True).distinct()
+
+
+def staff_of_school(school) -> QuerySet[User]:
+    """The school's active members of staff (anyone holding a role there), by name: whom an
+    allegation may name."""
+    if school is None:
+        return User.objects.none()
+    return User.objects.filter(roles__school=school, is_active=True).distinct().order_by("full_name", "id")
 
 
 def unread_notification_count(user) -> int:

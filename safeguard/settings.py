@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "safeguard.middleware.SessionHashMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "safeguard.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",

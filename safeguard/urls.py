@@ -30,4 +30,6 @@ urlpatterns = [
     path("staff/<int:user_id>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
     path("staff/<int:user_id>/send-link/", views.staff_send_link, name="staff_send_link"),
     path("staff/<int:user_id>/reset-second-factor/", views.staff_reset_second_factor, name="staff_reset_second_factor"),
+    path("staff/<int:user_id>/trust-lead/", views.staff_trust_lead, name="staff_trust_lead"),
+    path("staff/trust-leads/<int:lead_id>/end/", views.trust_lead_end, name="trust_lead_end"),
 ]

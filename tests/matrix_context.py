@@ -23,7 +23,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguard.views.account import REAUTH_SESSION_KEY
-from tests.factories import PupilFactory, SchoolFactory, TrustFactory, make_case, staff
+from tests.factories import PupilFactory, SchoolFactory, TrustFactory, UserFactory, make_case, staff
 from tests.sessions import verify_second_factor
 
 
@@ -32,8 +32,9 @@ def build_world() -> dict:
     from cases.services import case_assign, concern_raise, note_add
     from cases.services.attachments import attachment_add
     from cases.services.concerns import ConcernInput
+    from cases.services.grants import case_grant_trust_lead
     from referrals.services import action_create
-    from safeguard.models import StaffApproval
+    from safeguard.models import StaffApproval, TrustLead
 
     trust = TrustFactory()
     school = SchoolFactory(trust=trust, name="Hillside Test Academy", code="HTA")
@@ -43,15 +44,20 @@ def build_world() -> dict:
         "deputy": staff(school, "deputy_dsl", full_name="Dev Deputy", email="deputy@hillside.example"),
         "pastoral": staff(school, "pastoral", full_name="Pat Pastoral", email="pastoral@hillside.example"),
         "pastoral_unassigned": staff(school, "pastoral", full_name="Una Unassigned", email="pastoral2@hillside.example"),
+        # Assigned on the support view (issue 17); "pastoral" is assigned to read the full case.
+        "pastoral_support": staff(school, "pastoral", full_name="Sue Support", email="pastoral3@hillside.example"),
         "head": staff(school, "head", full_name="Hal Head", email="head@hillside.example"),
         "it_admin": staff(school, "it_admin", full_name="Ivy Admin", email="it@hillside.example"),
         "staff_member": staff(school, "staff", full_name="Sid Staff", email="staff@hillside.example"),
         "other_dsl": staff(other_school, "dsl", full_name="Oli Otherlead", email="dsl@valley.example"),
+        "trust_lead": UserFactory(full_name="Tam Trustlead", email="lead@trust.example"),
     }
+    trust_lead_appointment = TrustLead.objects.create(user=personas["trust_lead"], trust=trust)
     dsl = personas["dsl"]
     pupil = PupilFactory(school=school, first_name="Ava", last_name="Testchild")
     case = make_case(actor=dsl, school=school, pupils=[pupil])
-    case_assign(actor=dsl, case=case, user=personas["pastoral"])
+    case_assign(actor=dsl, case=case, user=personas["pastoral"], view="full")
+    case_assign(actor=dsl, case=case, user=personas["pastoral_support"], view="support")
     other_case = make_case(actor=personas["other_dsl"], school=other_school, pupils=[PupilFactory(school=other_school)])
     attachment = attachment_add(
         actor=dsl,
@@ -61,6 +67,10 @@ def build_world() -> dict:
         confirmed_no_child_images=True,
     )
     candidate = staff(school, "staff", full_name="Cam Candidate", email="candidate@hillside.example")
+    # Another lead of the trust, granted the world's case (the trust_lead persona is granted none).
+    granted_lead = UserFactory(full_name="Gil Granted", email="granted@trust.example")
+    TrustLead.objects.create(user=granted_lead, trust=trust)
+    case_grant_trust_lead(actor=dsl, case=case, user=granted_lead)
     approval = StaffApproval.objects.create(
         kind=StaffApproval.Kind.ROLE, user=candidate, school=school, role="head", requested_by=personas["it_admin"]
     )
@@ -99,6 +109,8 @@ def build_world() -> dict:
             actor=dsl, case=case, owner=personas["pastoral"], title="Check in", due_date=timezone.localdate()
         ),
         "approval": approval,
+        "granted_lead": granted_lead,
+        "trust_lead_appointment": trust_lead_appointment,
     }
 
 

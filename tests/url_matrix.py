@@ -15,7 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-PERSONAS = ("anon", "dsl", "deputy", "pastoral", "pastoral_unassigned", "head", "it_admin", "staff_member", "other_dsl")
+PERSONAS = (
+    "anon",
+    "dsl",
+    "deputy",
+    "pastoral",
+    "pastoral_unassigned",
+    "pastoral_support",
+    "head",
+    "it_admin",
+    "staff_member",
+    "other_dsl",
+    # The trust's safeguarding lead (issue 17): no role at any school, no case granted to them.
+    "trust_lead",
+)
 
 
 def statuses(default: int | None = None, **overrides: int) -> dict[str, int]:
@@ -60,21 +73,24 @@ def url_for(name: str, world: dict) -> str:
         raise AssertionError(f"The matrix row {name!r} cannot build its URL from the world: {error!r}") from error
 
 
-CASE_READERS = {"dsl": 200, "deputy": 200, "pastoral": 200, "head": 200}
+#: "pastoral" reads the full case; "pastoral_support" is on the support view (issue 17).
+CASE_READERS = {"dsl": 200, "deputy": 200, "pastoral": 200, "pastoral_support": 200, "head": 200}
 #: Who may change a case: the school's DSLs; those who may only read it get 403, others 404.
 CASE_MANAGERS = {
     "dsl": 200,
     "deputy": 200,
     "pastoral": 403,
+    "pastoral_support": 403,
     "head": 403,
     "pastoral_unassigned": 404,
     "it_admin": 404,
     "staff_member": 404,
     "other_dsl": 404,
+    "trust_lead": 404,
 }
 #: The same, for a move that goes back to the case page (a redirect) whatever it did.
 CASE_MANAGERS_MOVE = {**CASE_MANAGERS, "dsl": 302, "deputy": 302}
-CASE_HIDDEN = {"pastoral_unassigned": 404, "it_admin": 404, "staff_member": 404, "other_dsl": 404}
+CASE_HIDDEN = {"pastoral_unassigned": 404, "it_admin": 404, "staff_member": 404, "other_dsl": 404, "trust_lead": 404}
 
 MATRIX: dict[str, Row] = {
     "home": Row(read_only=True, get=statuses(200)),
@@ -120,17 +136,23 @@ MATRIX: dict[str, Row] = {
         args=lambda ctx: [ctx["staff_member"].pk], post_only=True, get=statuses(405), post=statuses(403, it_admin=302)
     ),
     "case_list": Row(
-        read_only=True, get=statuses(403, dsl=200, deputy=200, pastoral=200, pastoral_unassigned=200, head=200, other_dsl=200)
+        read_only=True,
+        get=statuses(
+            403, dsl=200, deputy=200, pastoral=200, pastoral_unassigned=200, pastoral_support=200, head=200, other_dsl=200
+        ),
     ),
     "case_detail": Row(read_only=True, args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)),
     "case_access_log": Row(
         read_only=True,
         args=lambda ctx: [ctx["case"].pk],
-        get=statuses(None, dsl=200, deputy=200, head=200, pastoral=403, **CASE_HIDDEN),
+        get=statuses(None, dsl=200, deputy=200, head=200, pastoral=403, pastoral_support=403, **CASE_HIDDEN),
     ),
     "attachment_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    # The support view shows no attachments: a 404, as for a file that is not there.
     "attachment_download": Row(
-        read_only=True, args=lambda ctx: [ctx["case"].pk, ctx["attachment"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)
+        read_only=True,
+        args=lambda ctx: [ctx["case"].pk, ctx["attachment"].pk],
+        get=statuses(None, **{**CASE_READERS, "pastoral_support": 404}, **CASE_HIDDEN),
     ),
     "case_assign": Row(
         args=lambda ctx: [ctx["case"].pk], post_only=True, get=statuses(405), post=statuses(None, **CASE_MANAGERS_MOVE)
@@ -141,6 +163,26 @@ MATRIX: dict[str, Row] = {
         get=statuses(405),
         post=statuses(None, **CASE_MANAGERS_MOVE),
     ),
+    # What someone assigned sees (the support view or the full case): the DSLs change it.
+    "case_assignment_view": Row(
+        args=lambda ctx: [ctx["case"].pk, ctx["pastoral_support"].pk],
+        post_only=True,
+        get=statuses(405),
+        post=statuses(None, **CASE_MANAGERS_MOVE),
+    ),
+    # Need to know (issue 17): the DSLs restrict a case; the world's case is not restricted, so no
+    # one may break the glass on it (tests/cases/test_need_to_know.py works a restricted one).
+    "case_restriction": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "case_restriction_lift": Row(
+        args=lambda ctx: [ctx["case"].pk], post_only=True, get=statuses(405), post=statuses(None, **CASE_MANAGERS_MOVE)
+    ),
+    "break_glass_end": Row(
+        args=lambda ctx: [ctx["case"].pk, 999999],
+        post_only=True,
+        get=statuses(405),
+        post=statuses(None, **{**CASE_MANAGERS, "dsl": 404, "deputy": 404}),
+    ),
+    "case_break_glass": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(404)),
     # Recording and changing disclosures: the DSL and deputy only; a hidden case is a 404.
     "disclosure_new": Row(get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
     "disclosure_draft": Row(post_only=True, get=statuses(405), post=statuses(403, dsl=200, deputy=200, other_dsl=200)),
@@ -149,7 +191,8 @@ MATRIX: dict[str, Row] = {
     "case_correct": Row(args=lambda ctx: [ctx["case"].pk, "child_account"], get=statuses(None, **CASE_MANAGERS)),
     "case_decide": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
     "case_note_add": Row(
-        args=lambda ctx: [ctx["case"].pk], get=statuses(None, dsl=200, deputy=200, pastoral=200, head=403, **CASE_HIDDEN)
+        args=lambda ctx: [ctx["case"].pk],
+        get=statuses(None, dsl=200, deputy=200, pastoral=200, pastoral_support=200, head=403, **CASE_HIDDEN),
     ),
     "case_note_correct": Row(args=lambda ctx: [ctx["case"].pk, ctx["note"].pk], get=statuses(None, **CASE_MANAGERS)),
     "case_child_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
@@ -162,22 +205,25 @@ MATRIX: dict[str, Row] = {
     "step_detail": Row(
         read_only=True,
         args=lambda ctx: [ctx["case"].pk, ctx["step"].pk],
-        get=statuses(None, **{**CASE_MANAGERS, "pastoral": 404}),
+        get=statuses(None, **{**CASE_MANAGERS, "pastoral": 404, "pastoral_support": 404}),
     ),
     "step_quick": Row(
         read_only=True,
         args=lambda ctx: [ctx["case"].pk, ctx["step"].pk],
-        get=statuses(None, **{**CASE_MANAGERS, "pastoral": 404}),
+        get=statuses(None, **{**CASE_MANAGERS, "pastoral": 404, "pastoral_support": 404}),
     ),
     "step_act": Row(
         args=lambda ctx: [ctx["case"].pk, ctx["step"].pk, "made"],
         post_only=True,
         get=statuses(405),
-        post=statuses(None, **{**CASE_MANAGERS, "pastoral": 404}),  # the made form, shown again with what it needs
+        # The made form, shown again with what it needs.
+        post=statuses(None, **{**CASE_MANAGERS, "pastoral": 404, "pastoral_support": 404}),
     ),
     "action_add": Row(args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_MANAGERS)),
     "action_complete": Row(
-        args=lambda ctx: [ctx["case"].pk, ctx["action"].pk], get=statuses(None, **{**CASE_MANAGERS, "pastoral": 200})
+        args=lambda ctx: [ctx["case"].pk, ctx["action"].pk],
+        # Pastoral staff complete their own actions only: another's is not shown to them.
+        get=statuses(None, **{**CASE_MANAGERS, "pastoral": 200, "pastoral_support": 404}),
     ),
     "action_cancel": Row(args=lambda ctx: [ctx["case"].pk, ctx["action"].pk], get=statuses(None, **CASE_MANAGERS)),
     "action_reassign": Row(args=lambda ctx: [ctx["case"].pk, ctx["action"].pk], get=statuses(None, **CASE_MANAGERS)),
@@ -193,11 +239,12 @@ MATRIX: dict[str, Row] = {
     "route_list": Row(read_only=True, get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
     "route_edit": Row(args=lambda ctx: ["R7"], get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
     # Concerns: anyone with a role raises one; only the DSLs read them, and the raiser never can.
-    "concern_new": Row(get=statuses(200)),
+    # The trust's lead holds no role at a school: they raise concerns at none.
+    "concern_new": Row(get=statuses(200, trust_lead=403)),
     "concern_sent": Row(read_only=True, get=statuses(200)),
     "concern_list": Row(read_only=True, get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
     "concern_detail": Row(read_only=True, args=lambda ctx: [ctx["concern"].pk], get=statuses(404, dsl=200, deputy=200)),
-    "concern_pupil_search": Row(read_only=True, get=statuses(200), query="?q=Te"),
+    "concern_pupil_search": Row(read_only=True, get=statuses(200, trust_lead=403), query="?q=Te"),
     "concern_pupil_record": Row(
         args=lambda ctx: [ctx["concern"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=200, deputy=200)
     ),
@@ -229,7 +276,9 @@ MATRIX: dict[str, Row] = {
     # The header's search box: whoever reads cases (pastoral staff find only their own); 403 for the rest.
     "search": Row(
         read_only=True,
-        get=statuses(403, dsl=200, deputy=200, pastoral=200, pastoral_unassigned=200, head=200, other_dsl=200),
+        get=statuses(
+            403, dsl=200, deputy=200, pastoral=200, pastoral_unassigned=200, pastoral_support=200, head=200, other_dsl=200
+        ),
         query="?q=Te",
     ),
     "pupil_edit": Row(args=lambda ctx: [ctx["pupil"].pk], get=statuses(404, dsl=200, deputy=200)),
@@ -240,4 +289,24 @@ MATRIX: dict[str, Row] = {
         read_only=True, args=lambda ctx: ["kinds"], get=statuses(403, dsl=200, deputy=200, head=200, other_dsl=200)
     ),
     "governors_report": Row(read_only=True, get=statuses(403, dsl=200, deputy=200, head=200, other_dsl=200)),
+    # The trust report: the trust's safeguarding lead only; school staff get 403.
+    "trust_report": Row(read_only=True, get=statuses(403, trust_lead=200)),
+    "trust_report_export": Row(read_only=True, get=statuses(403, trust_lead=200)),
+    # The IT administrator asks for someone as the trust's lead (an empty POST chooses nothing: back to the page).
+    "staff_trust_lead": Row(
+        args=lambda ctx: [ctx["staff_member"].pk], post_only=True, get=statuses(405), post=statuses(403, it_admin=302)
+    ),
+    "trust_lead_end": Row(
+        args=lambda ctx: [ctx["trust_lead_appointment"].pk], post_only=True, get=statuses(405), post=statuses(403, it_admin=302)
+    ),
+    # Granting a case to the trust's lead, and taking it back: the school's DSLs (back to the case page).
+    "case_trust_grant": Row(
+        args=lambda ctx: [ctx["case"].pk], post_only=True, get=statuses(405), post=statuses(None, **CASE_MANAGERS_MOVE)
+    ),
+    "case_trust_grant_end": Row(
+        args=lambda ctx: [ctx["case"].pk, ctx["granted_lead"].pk],
+        post_only=True,
+        get=statuses(405),
+        post=statuses(None, **CASE_MANAGERS_MOVE),
+    ),
 }

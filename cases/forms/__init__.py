@@ -1,6 +1,6 @@
 """The cases app's forms, by subject. Import them from here (``from cases.forms import NoteForm``)."""
 
-from cases.forms.cases import AssignForm, CorrectionForm, DecisionForm, NoteForm
+from cases.forms.cases import AssignForm, AssignmentViewForm, CorrectionForm, DecisionForm, NoteForm
 from cases.forms.common import DATETIME_LOCAL, local_now_for_input, long_text
 from cases.forms.concerns import ConcernForm, NoFurtherActionForm, PupilRecordForm
 from cases.forms.disclosures import (
@@ -20,6 +20,7 @@ __all__ = [
     "DATETIME_LOCAL",
     "AddPupilForm",
     "AssignForm",
+    "AssignmentViewForm",
     "ConcernForm",
     "CorrectionForm",
     "DecisionForm",

@@ -1,4 +1,5 @@
-"""Forms of the case page: the DSL's decision, notes, corrections, assigning pastoral staff."""
+"""Forms of the case page: the DSL's decision, notes, corrections, assigning pastoral staff and
+what they see."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from cases.forms.common import long_text
 from cases.models import (
+    AssignmentView,
     DecisionChoice,
 )
 from safeguard.models import User
@@ -27,10 +29,20 @@ class DecisionForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = long_text("Add a note to the chronology", rows=3)
+    for_support = forms.BooleanField(
+        label="Share with staff on the support view",
+        required=False,
+        help_text="Pastoral staff on the support view see only the notes shared with them, and their own.",
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, can_share: bool = False, **kwargs):
+        """``can_share``: the DSL's form. Pastoral staff write notes, but do not choose who reads them."""
         super().__init__(*args, **kwargs)
         self.fields["text"].widget.attrs["class"] = "textarea form-control"  # as crispy would add
+        if can_share:
+            self.fields["for_support"].widget.attrs["class"] = "form-check-input"
+        else:
+            del self.fields["for_support"]
 
     def clean_text(self):
         value = self.cleaned_data["text"]
@@ -55,6 +67,18 @@ class AssignForm(forms.Form):
         label="Assign a member of pastoral staff",
         widget=forms.Select(attrs={"class": "select form-select"}),  # as crispy would add
     )
+    view = forms.ChoiceField(
+        # Short enough for a phone; AssignmentView's labels say the same at length.
+        choices=[(AssignmentView.SUPPORT, "The support view (what support to give)"), (AssignmentView.FULL, "The full case")],
+        initial=AssignmentView.SUPPORT,
+        required=False,
+        label="What they see",
+        widget=forms.Select(attrs={"class": "select form-select"}),
+    )
+
+    def clean_view(self):
+        # Not sent (an older page): the support view, as the service's default.
+        return self.cleaned_data["view"] or AssignmentView.SUPPORT
 
     def __init__(self, *args, school_id: int, exclude_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,3 +88,9 @@ class AssignForm(forms.Form):
             .distinct()
             .order_by("full_name")
         )
+
+
+class AssignmentViewForm(forms.Form):
+    """A DSL changes what someone assigned sees (the case page's list of assigned staff)."""
+
+    view = forms.ChoiceField(choices=AssignmentView.choices, label="What they see")

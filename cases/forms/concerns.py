@@ -8,9 +8,10 @@ from cases.forms.common import DATETIME_LOCAL, long_text
 from cases.models import Pupil
 from cases.services.concerns import ALSO_ALERT_ROLES, ConcernInput
 from safeguard.conf import bounded_ids
-from safeguard.forms import ChoicesById
+from safeguard.forms import ChoiceById, ChoicesById
 from safeguard.models import StaffRole, User
 from safeguard.roles import Role
+from safeguard.selectors import staff_of_school
 
 URGENT_CHOICES = [("no", "No"), ("yes", "Yes: a child may be in danger now")]
 
@@ -79,9 +80,23 @@ class ConcernForm(forms.Form):
         help_text="The Designated Safeguarding Leads are always told. You can also tell a DSL, deputy or pastoral colleague here.",
     )
 
+    staff_member = ChoiceById(
+        label="Is it about a member of staff?",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="No, or I would rather tell the DSL in person",
+        help_text=(
+            "If what happened was done by a member of staff, pick them. They will never see this concern or the case, "
+            "and are not told of it. (If it is about the head teacher, the chair of governors is told instead.)"
+        ),
+        error_messages={"invalid_choice": "Pick a member of staff of this school from the list."},
+    )
+
     def __init__(self, *args, school, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pupils"].queryset = Pupil.objects.filter(school=school)
+        self.fields["staff_member"].queryset = staff_of_school(school).exclude(pk=actor.pk)
+        self.fields["staff_member"].label_from_instance = lambda user: user.full_name
         self.fields["also_alert"].queryset = (
             User.objects.filter(roles__school=school, roles__role__in=list(ALSO_ALERT_ROLES), is_active=True)
             .exclude(pk=actor.pk)
@@ -112,6 +127,7 @@ class ConcernForm(forms.Form):
             told=data["told"],
             urgent=data["urgent"] == "yes",
             also_alert=list(data["also_alert"]),
+            staff_member=data.get("staff_member"),
         )
 
 

@@ -26,6 +26,9 @@ from cases.models import (
 )
 from cases.services import ChildInput, DisclosureInput, OtherChildInput
 from safeguard.conf import bounded_ids
+from safeguard.forms import ChoiceById
+from safeguard.models import User
+from safeguard.selectors import staff_of_school
 
 QUESTIONS = {
     "C1": "Does it involve coercion, blackmail or exploitation?",
@@ -190,6 +193,26 @@ class DisclosureForm(DisclosureFactsForm):
         rows=3,
     )
     concern = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    staff_member = ChoiceById(
+        label="The member of staff involved, if they have an account here",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Not named here, or no account",
+        help_text=(
+            "An allegation against a member of staff: the case is restricted at once to the DSLs, deputies and the head "
+            "(or, if it is the head, the DSLs and the chair of governors), and the person named can never open it."
+        ),
+        error_messages={"invalid_choice": "Pick a member of staff of this school from the list."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("staff_member") is not None and data.get("adult_involvement") not in (None, "staff"):
+            self.add_error(
+                "staff_member",
+                "You named a member of staff: choose \u201cA member of staff\u201d as the adult involved, or take the name off.",
+            )
+        return data
 
     field_order = [
         "disclosed_at",
@@ -323,6 +346,7 @@ class DisclosureForms:
             self.form = DisclosureForm(data, initial=initial)
             self.pupils = PupilFormSet(data, prefix="pupils", school=school, initial=None if data else pupil_rows)
             self.others = OtherChildFormSet(data, prefix="others", school=school)
+        self.form.fields["staff_member"].queryset = staff_of_school(school)
 
     @staticmethod
     def _rows(form_class, raw: MultiValueDict, prefix: str, **kwargs) -> list[dict]:
@@ -365,6 +389,7 @@ class DisclosureForms:
             imagery_description=data.get("imagery_description") or "",
             pupils=[ChildInput(r.cleaned_data["pupil"], r.cleaned_data["part"]) for r in self.pupils.live_forms()],
             others=[r.to_input() for r in self.others.live_forms()],
+            staff_member=data.get("staff_member"),
             **self.form.fact_values(),
         )
 

@@ -168,6 +168,8 @@ class Note(models.Model):
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    #: A DSL shares it with pastoral staff on the support view (issue 17); their own notes they always see.
+    for_support = models.BooleanField("Share with staff on the support view", default=False)
 
     class Meta:
         ordering = ["created_at", "id"]

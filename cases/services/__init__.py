@@ -7,6 +7,7 @@ from cases.services.assessments import case_reassess, pupil_cases_reassess
 from cases.services.cases import (
     assignments_end_for_leaver,
     case_assign,
+    case_assignment_view_change,
     case_create,
     case_nobody_new_needed,
     case_record_view,
@@ -35,14 +36,29 @@ from cases.services.disclosures import (
 )
 from cases.services.drafts import draft_discard, draft_save
 from cases.services.notes import note_add, note_correct
+from cases.services.restrictions import (
+    break_glass_end,
+    case_allegation_record,
+    case_break_glass,
+    case_restrict,
+    case_restriction_change,
+    case_unrestrict,
+)
 
 __all__ = [
+    "break_glass_end",
+    "case_allegation_record",
+    "case_break_glass",
+    "case_restrict",
+    "case_restriction_change",
+    "case_unrestrict",
     "ChildInput",
     "ConcernInput",
     "DisclosureInput",
     "OtherChildInput",
     "assignments_end_for_leaver",
     "case_assign",
+    "case_assignment_view_change",
     "case_create",
     "case_nobody_new_needed",
     "case_reassess",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.access import VIEW_CASE_PERMISSION, is_assigned
-from cases.models import AssignmentEnd, Case, CaseAssignment, CaseStatus
+from cases.models import AssignmentEnd, AssignmentView, Case, CaseAssignment, CaseStatus
 from cases.search import search_index_case_text
 from cases.selectors import cases_needing_assignee
 from safeguard.audit import audit_record
@@ -60,17 +60,28 @@ def concern_record_view(*, actor: User, concern) -> None:
 
 
 @transaction.atomic
-def case_assign(*, actor: User, case: Case, user: User) -> CaseAssignment:
+def case_assign(*, actor: User, case: Case, user: User, view: str = AssignmentView.SUPPORT) -> CaseAssignment:
     """Assign pastoral staff to a case. What grants access is django-guardian's object permission
     (``cases.access.is_assigned``); the assignment's history (who, when, by whom, ended) is written
-    beside it, here, in the same transaction, so the two always agree (``assignment_mismatches``)."""
+    beside it, here, in the same transaction, so the two always agree (``assignment_mismatches``).
+
+    ``view``: what the DSL chose they see. KCSIE: information is shared on a need-to-know basis, so
+    the support view (what support to give, not what happened) unless the DSL chooses the full case."""
+    if view not in AssignmentView.values:
+        raise ValidationError("Choose what they see: the support view or the full case.")
     if Role.PASTORAL not in roles_at(user, case.school_id) or not user.is_active:
         raise ValidationError("Only active pastoral staff of this school can be assigned to a case.")
     if is_assigned(user, case):
         raise ValidationError(f"{user} is already assigned to this case.")
-    assignment = CaseAssignment.objects.create(case=case, user=user, assigned_by=actor)
+    assignment = CaseAssignment.objects.create(case=case, user=user, assigned_by=actor, view=view)
     assign_perm(VIEW_CASE_PERMISSION, user, case)
-    audit_record(actor=actor, action="cases.case.assigned", obj=case, school=case.school_id, extra={"user_id": user.pk})
+    audit_record(
+        actor=actor,
+        action="cases.case.assigned",
+        obj=case,
+        school=case.school_id,
+        extra={"user_id": user.pk, "view": view},
+    )
     _followed_up(case)
     alert_send(
         alert=Alert(
@@ -83,6 +94,30 @@ def case_assign(*, actor: User, case: Case, user: User) -> CaseAssignment:
         ),
         recipients=[user] if user.pk != actor.pk else [],
         school=case.school,
+    )
+    return assignment
+
+
+@transaction.atomic
+def case_assignment_view_change(*, actor: User, case: Case, user: User, view: str) -> CaseAssignment:
+    """A DSL changes what someone assigned to the case sees: the support view or the full case.
+    The gateway reads the open assignment on every request, so it holds from their next page."""
+    if view not in AssignmentView.values:
+        raise ValidationError("Choose what they see: the support view or the full case.")
+    assignment = CaseAssignment.objects.select_for_update().filter(case=case, user=user, ended_at__isnull=True).first()
+    if assignment is None:
+        raise ValidationError(f"{user} is not assigned to this case.")
+    if assignment.view == view:
+        raise ValidationError(f"That is already what {user} sees on this case.")
+    previous = assignment.view
+    assignment.view = view
+    assignment.save(update_fields=["view"])
+    audit_record(
+        actor=actor,
+        action="cases.case.assignment_view_changed",
+        obj=case,
+        school=case.school_id,
+        extra={"user_id": user.pk, "view": view, "previous": previous},
     )
     return assignment
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseStatus, Concern, ConcernPupil, ConcernStatus, Pupil
 from cases.search import search_index_concern
+from cases.services.restrictions import case_allegation_record
 from safeguard.audit import audit_record
 from safeguard.models import School, User
 from safeguard.permissions import roles_at
@@ -44,6 +45,8 @@ class ConcernInput:
     told: str = ""
     urgent: bool = False
     also_alert: list[User] = field(default_factory=list)
+    #: A member of staff the concern is about (an allegation): they never read it (issue 17).
+    staff_member: User | None = None
 
 
 def _check(data: ConcernInput, school: School) -> None:
@@ -57,6 +60,13 @@ def _check(data: ConcernInput, school: School) -> None:
     allowed = set(users_with_role(school.pk, ALSO_ALERT_ROLES).values_list("pk", flat=True))
     if any(user.pk not in allowed for user in data.also_alert):
         errors["also_alert"] = "You can tell as well only the school's DSLs, deputies and pastoral staff."
+    if data.staff_member is not None:
+        if not roles_at(data.staff_member, school.pk):
+            errors["staff_member"] = (
+                f"{data.staff_member.full_name} is not a member of staff at this school: pick someone from this school."
+            )
+        elif any(user.pk == data.staff_member.pk for user in data.also_alert):
+            errors["also_alert"] = "The concern is about this person: they cannot be told of it."
     if errors:
         raise ValidationError(errors)
 
@@ -84,6 +94,7 @@ def concern_raise(*, actor: User, school: School, data: ConcernInput) -> Concern
         child_words=data.child_words,
         told=data.told.strip()[:300],
         urgent=data.urgent,
+        staff_member=data.staff_member,
     )
     ConcernPupil.objects.bulk_create(ConcernPupil(concern=concern, pupil=pupil) for pupil in dict.fromkeys(data.pupils))
     concern.also_alerted.set(data.also_alert)
@@ -96,6 +107,9 @@ def concern_raise(*, actor: User, school: School, data: ConcernInput) -> Concern
     )
     search_index_concern(concern)
     leads = list(users_with_role(school.pk, SAFEGUARDING_LEADS).exclude(pk=actor.pk))
+    if data.staff_member is not None:
+        # The person it is about never hears of it, even when they are a DSL.
+        leads = [lead for lead in leads if lead.pk != data.staff_member.pk]
     subject = f"concern:{concern.pk}"
     if data.urgent:
         title = f"Concern {concern.reference}: a child may be in immediate danger"
@@ -186,6 +200,8 @@ def concern_add_to_case(*, actor: User, concern: Concern, case: Case) -> None:
         raise ValidationError("That case is not about any pupil this concern names.")
     _triaged(actor=actor, concern=concern, status=ConcernStatus.ADDED_TO_CASE, case=case)
     Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    if concern.staff_member_id is not None:
+        case_allegation_record(actor=actor, case=case, staff_member=concern.staff_member)
     audit_record(
         actor=actor, action="cases.concern.added_to_case", obj=case, school=case.school_id, extra={"concern_id": concern.pk}
     )
@@ -197,6 +213,8 @@ def concern_link_case(*, actor: User, concern: Concern, case: Case) -> None:
     if concern.school_id != case.school_id:
         raise ValidationError("The concern and the case must be at the same school.")
     _triaged(actor=actor, concern=concern, status=ConcernStatus.CASE_OPENED, case=case)
+    if concern.staff_member_id is not None:
+        case_allegation_record(actor=actor, case=case, staff_member=concern.staff_member)
     audit_record(
         actor=actor, action="cases.concern.case_opened", obj=concern, school=concern.school_id, extra={"case_id": case.pk}
     )

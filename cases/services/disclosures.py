@@ -25,8 +25,10 @@ from cases.models import (
 from cases.search import search_index_case_text
 from cases.services.assessments import case_reassess
 from cases.services.cases import case_create
+from cases.services.restrictions import case_allegation_record
 from safeguard.audit import audit_record
 from safeguard.models import School, User
+from safeguard.permissions import roles_at
 
 
 @dataclass
@@ -65,6 +67,8 @@ class DisclosureInput:
     imagery_kinds: list[str] = field(default_factory=list)
     imagery_description: str = ""
     answers: dict[str, str] = field(default_factory=dict)
+    #: The member of staff named as the adult involved, when they have an account here (issue 17).
+    staff_member: User | None = None
 
 
 #: The structured facts a DSL may change with a reason (narrative fields are corrected instead).
@@ -108,6 +112,15 @@ def _check(data: DisclosureInput, school: School) -> None:
     imagery = rules.imagery_problem(data.imagery, data.imagery_kinds, data.answers.get("C6", "unknown"))
     if imagery:
         errors.setdefault(imagery[0], []).append(imagery[1])
+    if data.staff_member is not None:
+        if data.adult_involvement != "staff":
+            errors.setdefault("staff_member", []).append(
+                "You named a member of staff: choose \u201cA member of staff\u201d as the adult involved, or take the name off."
+            )
+        elif not roles_at(data.staff_member, school.pk):
+            errors.setdefault("staff_member", []).append(
+                f"{data.staff_member.full_name} is not a member of staff at this school: pick someone from this school."
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -156,6 +169,7 @@ def disclosure_record(*, actor: User, school: School, data: DisclosureInput, con
         imagery_description=data.imagery_description,
     )
     _apply_facts(disclosure, data)
+    disclosure.staff_member = data.staff_member
     disclosure.save()
     search_index_case_text(case=case, field="child_account", text=disclosure.child_account)
     for child in data.pupils:
@@ -177,6 +191,10 @@ def disclosure_record(*, actor: User, school: School, data: DisclosureInput, con
     from cases.services.drafts import draft_discard
 
     draft_discard(user=actor, school=school)
+    if data.staff_member is not None:
+        # Before anything is suggested or anyone told: the person named never learns of it.
+        case_allegation_record(actor=actor, case=case, staff_member=data.staff_member)
+        case.is_restricted = True
     case_reassess(case=case, trigger=AssessmentTrigger.RECORDED, actor=actor)
     return case
 
@@ -217,11 +235,19 @@ def facts_update(*, actor: User, case: Case, data: DisclosureInput, reason: str)
     after["kinds"], after["imagery_kinds"] = sorted(after["kinds"]), sorted(after["imagery_kinds"])
     after["answers"] = {code: data.answers.get(code, "unknown") for code in Disclosure.ANSWER_FIELDS}
     changed = [name for name in FACT_FIELDS if before[name] != after[name]]
+    if data.staff_member is not None and data.staff_member.pk != case.disclosure.staff_member_id:
+        changed.append("staff_member")
+        before["staff_member"], after["staff_member"] = case.disclosure.staff_member_id, data.staff_member.pk
     if not changed:
         return []
     _apply_facts(case.disclosure, data)
+    newly_named = data.staff_member is not None and data.staff_member.pk != case.disclosure.staff_member_id
+    if newly_named:
+        case.disclosure.staff_member = data.staff_member
     case.disclosure.updated_at = timezone.now()
     case.disclosure.save()
+    if newly_named:
+        case_allegation_record(actor=actor, case=case, staff_member=data.staff_member)
     _set_platforms(case, data.platforms)
     FactChange.objects.create(
         case=case,

@@ -12,11 +12,19 @@ from safeguard.models import User
 
 
 @transaction.atomic
-def note_add(*, actor: User, case: Case, text: str) -> Note:
+def note_add(*, actor: User, case: Case, text: str, for_support: bool = False) -> Note:
+    """``for_support``: a DSL shares the note with pastoral staff on the support view (KCSIE: staff
+    supporting a child are told what they need to support them)."""
     if not text.strip():
         raise ValidationError({"text": "Write the note before saving it."})
-    note = Note.objects.create(case=case, text=text, author=actor)
-    audit_record(actor=actor, action="cases.note.added", obj=case, school=case.school_id, extra={"note_id": note.pk})
+    note = Note.objects.create(case=case, text=text, author=actor, for_support=for_support)
+    audit_record(
+        actor=actor,
+        action="cases.note.added",
+        obj=case,
+        school=case.school_id,
+        extra={"note_id": note.pk, "for_support": for_support},
+    )
     search_index_note(note=note)
     return note
 

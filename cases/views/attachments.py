@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
-from cases.access import get_case_for_user
+from cases.access import get_case_for_user, refuse_on_case
 from cases.attachments import IMAGERY_REFUSAL
 from cases.models import Attachment
 from cases.services.attachments import (
@@ -73,6 +73,10 @@ def attachment_add_view(request, pk: int):
 @require_GET
 def attachment_download(request, pk: int, attachment_id: int):
     case = get_case_for_user(request.user, pk, CaseAction.VIEW)
+    if CaseAction.READ_IN_FULL not in case.allowed_actions:
+        # The support view shows no attachments: a 404, as for a file that is not there.
+        refuse_on_case(request.user, case, "attachment", reason="not_visible")
+        raise Http404("No such attachment on this case.")
     attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
     if attachment is None:
         raise Http404("No such attachment on this case.")

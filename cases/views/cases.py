@@ -9,13 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services
 from cases.access import get_case_for_user
 from cases.criteria import OUTCOME_WORDS, Outcome
-from cases.forms import AssignForm
-from cases.models import CaseStatus
+from cases.forms import AssignForm, AssignmentViewForm
+from cases.models import AssignmentView, CaseStatus
 from safeguard.permissions import roles_at
 from safeguard.roles import CASE_READING_ROLES, CaseAction
 from safeguard.selectors import current_school
@@ -60,11 +61,12 @@ def case_assign(request, pk: int):
     form = AssignForm(request.POST, school_id=case.school_id)
     if form.is_valid():
         try:
-            services.case_assign(actor=request.user, case=case, user=form.cleaned_data["user"])
+            services.case_assign(actor=request.user, case=case, user=form.cleaned_data["user"], view=form.cleaned_data["view"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"{form.cleaned_data['user']} is assigned and can now read this case.")
+            sees = "the whole case" if form.cleaned_data["view"] == AssignmentView.FULL else "the support view of this case"
+            messages.success(request, f"{form.cleaned_data['user']} is assigned and can now read {sees}.")
     else:
         messages.error(request, "Choose a member of pastoral staff to assign.")
     return redirect("case_detail", pk=case.pk)
@@ -85,6 +87,29 @@ def case_unassign(request, pk: int, user_id: int):
     else:
         messages.success(request, f"{user} is no longer assigned and can no longer open this case.")
     return redirect("case_detail", pk=case.pk)
+
+
+@require_POST
+def case_assignment_view(request, pk: int, user_id: int):
+    """A DSL changes what someone assigned sees: the support view or the full case."""
+    case = get_case_for_user(request.user, pk, CaseAction.MANAGE)
+    # Only someone assigned to this case: an id from elsewhere must not even be named.
+    assignment = case.assignments.filter(user_id=user_id, ended_at__isnull=True).select_related("user").first()
+    if assignment is None:
+        raise Http404("No such assignment on this case.")
+    form = AssignmentViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose what they see: the support view or the full case.")
+        return redirect("case_detail", pk=case.pk)
+    user, view = assignment.user, form.cleaned_data["view"]
+    try:
+        services.case_assignment_view_change(actor=request.user, case=case, user=user, view=view)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        sees = "the whole case" if view == AssignmentView.FULL else "only the support view"
+        messages.success(request, f"{user} now sees {sees}, from their next page.")
+    return redirect(reverse("case_detail", args=[case.pk]) + "#assigned-heading")
 
 
 @require_POST

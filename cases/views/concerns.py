@@ -92,7 +92,11 @@ def concern_list(request):
     return render(
         request,
         "cases/concern_list.html",
-        {"school": school, "queue": selectors.triage_queue(school), "done": selectors.concerns_dealt_with(school)},
+        {
+            "school": school,
+            "queue": selectors.triage_queue(school, user=request.user),
+            "done": selectors.concerns_dealt_with(school, user=request.user),
+        },
     )
 
 
@@ -104,7 +108,7 @@ def _detail(request, concern, **forms):
             "concern": concern,
             "pupils": selectors.concern_pupils(concern),
             "open_cases": selectors.open_cases_for_concern(request.user, concern),
-            "earlier": selectors.earlier_concerns(concern),
+            "earlier": selectors.earlier_concerns(concern, user=request.user),
             "form": forms.get("form") or NoFurtherActionForm(),
             "record_form": forms.get("record_form") or PupilRecordForm(prefix="record"),
             "is_new": concern.status == ConcernStatus.NEW,

@@ -14,6 +14,7 @@ from cases import selectors, services
 from cases.access import get_case_for_user
 from cases.models import NARRATIVE_LABELS, CaseChild, Concern, ConcernStatus, DisclosureDraft, OtherChild
 from cases.views.common import lead_school, render_case_page
+from safeguard.conf import bounded_ids
 from safeguard.forms import add_service_errors
 from safeguard.roles import CaseAction
 
@@ -22,7 +23,13 @@ def _concern_for(request, school) -> Concern | None:
     raw = request.POST.get("concern") or request.GET.get("concern")
     if not raw:
         return None
-    concern = Concern.objects.filter(pk=raw if str(raw).isdigit() else 0, school=school, status=ConcernStatus.NEW).first()
+    ids = bounded_ids([raw])
+    # Never one about the DSL themself (an allegation): for them it does not exist.
+    concern = (
+        Concern.objects.filter(pk=ids[0], school=school, status=ConcernStatus.NEW).exclude(staff_member=request.user).first()
+        if ids
+        else None
+    )
     if concern is None:
         raise Http404("No such concern waiting for triage.")
     return concern
@@ -61,6 +68,7 @@ def disclosure_new(request):
                 "summary": concern.what_happened[:2000],
                 "disclosed_to": concern.raised_by.full_name,
                 "child_account": concern.child_words,
+                **({"adult_involvement": "staff", "staff_member": concern.staff_member_id} if concern.staff_member_id else {}),
             }
             if concern.happened_at:
                 initial["disclosed_at"] = timezone.localtime(concern.happened_at).strftime(case_forms.DATETIME_LOCAL)
@@ -175,10 +183,15 @@ def case_decide(request, pk: int):
 
 def case_note_add(request, pk: int):
     case = get_case_for_user(request.user, pk, CaseAction.ADD_NOTE)
-    form = case_forms.NoteForm(request.POST or None)
+    form = case_forms.NoteForm(request.POST or None, can_share=CaseAction.MANAGE in case.allowed_actions)
     if request.method == "POST" and form.is_valid():
         try:
-            services.note_add(actor=request.user, case=case, text=form.cleaned_data["text"])
+            services.note_add(
+                actor=request.user,
+                case=case,
+                text=form.cleaned_data["text"],
+                for_support=form.cleaned_data.get("for_support", False),
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

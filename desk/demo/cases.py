@@ -65,7 +65,9 @@ def seed_demo_cases(*, schools: list[School], users: dict[str, User], today: dat
         ),
     )
     services.case_assign(actor=dsl, case=shared, user=users["pastoral@demo.example"])
-    services.note_add(actor=dsl, case=shared, text="Spoke with the Head of Year about support in lessons this week.")
+    services.note_add(
+        actor=dsl, case=shared, text="Spoke with the Head of Year about support in lessons this week.", for_support=True
+    )
     _overdue_support_step(shared, dsl, users["pastoral@demo.example"], today)
 
     services.disclosure_record(

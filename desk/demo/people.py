@@ -30,8 +30,13 @@ ACCOUNTS = [
     ("head@demo.example", "Alex Whitcombe", 0, ["head"]),
     ("itadmin@demo.example", "Taylor Quinn", 0, ["it_admin"]),
     ("staff@demo.example", "Robin Ellery", 0, ["staff"]),
+    # Reads only a case naming them in its restriction: an allegation against the head (issue 17).
+    ("chair@demo.example", "Sam Ferrars", 0, ["chair_of_governors"]),
     ("dsl@other.example", "Jamie Rowan", 1, ["dsl"]),
 ]
+#: The demo trust's safeguarding lead (issue 17): no role at either school. They see the trust
+#: report (both schools' figures side by side) and the one demo case the DSL granted them.
+TRUST_LEAD_ACCOUNT = ("trustlead@demo.example", "Avery Holloway")
 
 FIRST_NAMES = [
     "Ada",

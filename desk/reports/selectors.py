@@ -45,6 +45,7 @@ from cases.criteria import Outcome
 from cases.models import (
     AdultInvolvement,
     Assessment,
+    BreakGlass,
     Case,
     CaseChild,
     CasePlatform,
@@ -72,10 +73,11 @@ CASE_LOG_ROWS = 50
 # --- Volume ---------------------------------------------------------------------------------------
 
 
-def disclosures_in(school_id: int, period: Period) -> QuerySet[Disclosure]:
-    return Disclosure.objects.filter(
-        case__school_id=school_id, disclosed_at__gte=period.starts_at, disclosed_at__lt=period.ends_before
-    )
+def disclosures_in(school_id: int | tuple[int, ...], period: Period) -> QuerySet[Disclosure]:
+    """The disclosures of one school in the period, or of several (a tuple of ids: the trust
+    report's totals, whose medians are of every disclosure of the trust, not of the schools' medians)."""
+    schools = Q(case__school_id__in=school_id) if isinstance(school_id, tuple) else Q(case__school_id=school_id)
+    return Disclosure.objects.filter(schools, disclosed_at__gte=period.starts_at, disclosed_at__lt=period.ends_before)
 
 
 def _case_in_period(school_id: int, period: Period, prefix: str = "case__") -> Q:
@@ -644,3 +646,12 @@ def governors_summary(school: School, period: Period, today: date, *, previous: 
         "past_review": past_review(school.pk, today).count(),
         "verification": last_verification(),
     }
+
+
+def break_glass_openings(school_id: int, period: Period):
+    """Restricted cases opened by breaking the glass in the period, newest first (issue 17)."""
+    return (
+        BreakGlass.objects.filter(case__school_id=school_id, opened_at__gte=period.starts_at, opened_at__lt=period.ends_before)
+        .select_related("user", "case", "ended_by")
+        .order_by("-opened_at", "-id")
+    )

@@ -7,7 +7,7 @@ whole, and the charts draw from the same rows, so the three never disagree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Window
@@ -332,7 +332,43 @@ def out_of_hours(school: School, period: Period, today: date, limit: int | None)
     )
 
 
+def break_glass(school: School, period: Period, today: date, limit: int | None) -> Table:
+    found, total = _limited(selectors.break_glass_openings(school.pk, period), limit)
+    return Table(
+        "break-glass",
+        "Restricted cases opened by breaking the glass",
+        ["When", "Person", "Case", "Access ended"],
+        [(g.opened_at, g.user.full_name, g.case.reference, g.ended_at or "Not yet: still open this session") for g in found],
+        [g.case_id for g in found],
+        total,
+        case_column=2,
+    )
+
+
 Builder = Callable[[School, Period, date, int | None], Table]
+
+
+def without_cases(table: Table, hidden: frozenset[int]) -> Table:
+    """The table without the rows about cases its reader may not open (a case restricted to
+    others: issue 17). A break-glass row stays, with the case unnamed: it must stand out."""
+    if not hidden or not table.case_ids:
+        return table
+    if table.name == "break-glass":
+        column = table.case_column
+        rows = [
+            row[:column] + ("A restricted case",) + row[column + 1 :] if case_id in hidden else row
+            for row, case_id in zip(table.rows, table.case_ids, strict=True)
+        ]
+        return replace(table, rows=rows, case_ids=[None if c in hidden else c for c in table.case_ids])
+    kept = [(row, case_id) for row, case_id in zip(table.rows, table.case_ids, strict=True) if case_id not in hidden]
+    dropped = len(table.rows) - len(kept)
+    return replace(
+        table,
+        rows=[row for row, _ in kept],
+        case_ids=[case_id for _, case_id in kept],
+        total=None if table.total is None else table.total - dropped,
+    )
+
 
 #: Every table, by the name used in its export URL (/reports/export/<name>.csv).
 TABLES: dict[str, Builder] = {
@@ -350,11 +386,15 @@ TABLES: dict[str, Builder] = {
     "refused": refused,
     "bursts": bursts,
     "out-of-hours": out_of_hours,
+    "break-glass": break_glass,
 }
 
 
-def build(name: str, school: School, period: Period, today: date, *, limit: int | None = None) -> Table:
-    return TABLES[name](school, period, today, limit)
+def build(
+    name: str, school: School, period: Period, today: date, *, limit: int | None = None, hidden: frozenset[int] = frozenset()
+) -> Table:
+    """One table; ``hidden``: the cases its reader may not open, whose rows are left out."""
+    return without_cases(TABLES[name](school, period, today, limit), hidden)
 
 
 # --- The page --------------------------------------------------------------------------------------
@@ -373,7 +413,7 @@ SECTIONS = {
     "timeliness": ["timeliness", "overdue-steps", "past-review"],
     "referrals": ["referrals"],
     "decisions": ["decisions-against", "decisions-reverse"],
-    "access": ["access", "refused", "bursts", "out-of-hours"],
+    "access": ["access", "break-glass", "refused", "bursts", "out-of-hours"],
 }
 
 
@@ -388,10 +428,14 @@ def _chart(table: Table, *, columns: bool = False, short: dict | None = None):
     )
 
 
-def report_page(school: School, period: Period, today: date) -> dict:
+def report_page(school: School, period: Period, today: date, *, hidden: frozenset[int] = frozenset()) -> dict:
     """Everything the reports page shows for one school and period: each table's first rows, and
-    the charts drawn from the same rows."""
-    built = {name: build(name, school, period, today, limit=selectors.PAGE_ROWS) for names in SECTIONS.values() for name in names}
+    the charts drawn from the same rows. ``hidden``: cases the reader may not open (no row names them)."""
+    built = {
+        name: build(name, school, period, today, limit=selectors.PAGE_ROWS, hidden=hidden)
+        for names in SECTIONS.values()
+        for name in names
+    }
     overdue = built["overdue-steps"]
     return {
         "period": period,

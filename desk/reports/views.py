@@ -17,12 +17,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cases.access import cases_hidden_from
 from desk.reports import periods, selectors, services, tables
 from desk.reports.periods import MAX_YEARS, Filters, parse_filters
-from safeguard.models import School
-from safeguard.permissions import user_roles
+from safeguard.models import School, Trust
+from safeguard.permissions import trust_lead_of, user_roles
 from safeguard.roles import can_view_reports
 from safeguard.selectors import current_school, school_calendar
+from safeguard.terms import england_default
 from safeguard.views.account import recent_authentication_required
 
 
@@ -82,7 +84,7 @@ def reports(request):
         **_periods(filters, school, today),
     }
     if filters.period is not None:
-        context.update(tables.report_page(school, filters.period, today))
+        context.update(tables.report_page(school, filters.period, today, hidden=cases_hidden_from(request.user, school.pk)))
     return render(request, "desk/reports/reports.html", context)
 
 
@@ -96,7 +98,12 @@ def report_export(request, table: str):
         message = " ".join(filters.errors.values()) or "Choose a period."
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     export = services.report_export(
-        actor=request.user, school=school, period=filters.period, table=table, today=timezone.localdate()
+        actor=request.user,
+        school=school,
+        period=filters.period,
+        table=table,
+        today=timezone.localdate(),
+        hidden=cases_hidden_from(request.user, school.pk),
     )
     response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
@@ -131,3 +138,68 @@ def governors_report(request):
         if summary["total"]:
             context["charts"] = tables.governors_charts(summary)
     return render(request, "desk/reports/governors.html", context, status=status)
+
+
+# --- The trust report (the trust's safeguarding lead) ---------------------------------------------
+
+
+def _trust_filters(request) -> tuple[Filters, Trust, list[Trust]]:
+    """The trust and period asked for: 403 for anyone who leads no trust; 404 for a trust they do
+    not lead, so the page never confirms which trusts exist."""
+    allowed = sorted(trust_lead_of(request.user))
+    if not allowed:
+        raise PermissionDenied("The trust report is for the trust's safeguarding lead.")
+    params = {key: request.GET[key] for key in ("start", "end") if key in request.GET}
+    # The reports page's period rules and messages; there is no school to choose here, so its half is unused.
+    filters = parse_filters(params, today=timezone.localdate(), allowed_schools=[0], default_school=0)
+    trusts = list(Trust.objects.filter(pk__in=allowed).order_by("name"))
+    wanted = request.GET.get("trust")
+    if wanted in (None, ""):
+        return filters, trusts[0], trusts
+    chosen = next((t for t in trusts if str(t.pk) == str(wanted).strip()), None)
+    if chosen is None:
+        raise Http404("No such trust.")
+    return filters, chosen, trusts
+
+
+def _trust_periods(filters: Filters, trust: Trust, today) -> dict:
+    """School years and terms to choose from: England's default dates (the trust's schools may
+    each have set their own, a few days apart)."""
+    known = periods.academic_periods({year: england_default(year) for year in periods.calendar_years(today, filters.period)})
+    offered = [
+        {"named": p, "query": urlencode({"trust": trust.pk, **p.as_query()}), "current": p.period == filters.period}
+        for p in periods.offered_periods(known, today)
+    ]
+    return {"offered_periods": offered, "chosen_period": periods.named(filters.period, known) if filters.period else None}
+
+
+@require_GET
+def trust_report(request):
+    """Every school of the trust side by side, and the trust's totals: figures only."""
+    filters, trust, trusts = _trust_filters(request)
+    today = timezone.localdate()
+    query = {"trust": trust.pk, **(filters.period.as_query() if filters.period else {})}
+    context = {
+        "filters": filters,
+        "trust": trust,
+        "trusts": trusts,
+        "max_years": MAX_YEARS,
+        "query": urlencode(query),
+        **_trust_periods(filters, trust, today),
+    }
+    if filters.period is not None:
+        context["report"] = services.trust_report_prepare(actor=request.user, trust=trust, period=filters.period, today=today)
+    return render(request, "desk/reports/trust.html", context)
+
+
+@require_GET
+@recent_authentication_required
+def trust_report_export(request):
+    filters, trust, _ = _trust_filters(request)
+    if filters.period is None:
+        message = " ".join(filters.errors.values()) or "Choose a period."
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    export = services.trust_report_export(actor=request.user, trust=trust, period=filters.period, today=timezone.localdate())
+    response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response

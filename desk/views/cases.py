@@ -8,12 +8,18 @@ from django.views.decorators.http import require_GET
 
 from cases import selectors as case_selectors
 from cases.access import get_case_for_user
+from cases.chronology import note_on_support_view
 from cases.forms import AssignForm, NoteForm
+from cases.models import AssignmentView
+from cases.rules import children_supported
 from cases.services import case_record_view
 from desk.reports.selectors import case_access_log as access_log
 from desk.selectors import case_chronology
 from referrals.selectors import case_referrals
 from safeguard.roles import CaseAction
+
+#: The assigned list's choice of what someone sees, in words short enough for a phone.
+VIEW_WORDS = {AssignmentView.SUPPORT: "The support view", AssignmentView.FULL: "The full case"}
 
 
 @require_GET
@@ -22,10 +28,14 @@ def case_detail(request, pk: int):
     allowed = case.allowed_actions
     case_record_view(actor=request.user, case=case)
     own_only = CaseAction.MANAGE not in allowed and CaseAction.VIEW_ACCESS_LOG not in allowed  # pastoral staff
-    viewer = request.user if own_only else None
+    # Issue 17: pastoral staff the DSL chose to tell what support to give, not what happened.
+    support_view = CaseAction.READ_IN_FULL not in allowed
+    viewer = request.user if own_only or support_view else None
     page = case_selectors.case_page(case)
-    referrals = case_referrals(case, user=request.user, own_actions_only=own_only, people=page.people)
-    chronology = case_chronology(page, also_loaded=referrals.loaded, only_actions_of=viewer)
+    referrals = case_referrals(case, user=request.user, own_actions_only=viewer is not None, people=page.people)
+    chronology = case_chronology(page, also_loaded=referrals.loaded, only_actions_of=viewer, support_view=support_view)
+    if support_view:
+        return _support_view(request, page, referrals, chronology, allowed)
     assign_form = None
     if CaseAction.MANAGE in allowed:
         assign_form = AssignForm(school_id=case.school_id, exclude_ids=[a.user_id for a in page.assignments])
@@ -41,6 +51,30 @@ def case_detail(request, pk: int):
             "can_manage": CaseAction.MANAGE in allowed,
             "can_note": CaseAction.ADD_NOTE in allowed,
             "assign_form": assign_form,
+            "note_form": NoteForm(can_share=CaseAction.MANAGE in allowed) if CaseAction.ADD_NOTE in allowed else None,
+            "view_choices": VIEW_WORDS.items() if CaseAction.MANAGE in allowed else (),
+            "restriction_summary": case_selectors.restriction_summary(case, request.user, allowed),
+        },
+    )
+
+
+def _support_view(request, page, referrals, chronology, allowed):
+    """The support view of the case page: the child's name and year, the actions and steps asked
+    of this person, the notes they may read (a DSL's marked for them, and their own) and a
+    chronology of only those. Never the child's account, the imagery's description, references,
+    the criteria, the other children involved or attachments."""
+    user = request.user
+    supported = children_supported([(link.pupil_id, link.part) for link in page.children])
+    return render(
+        request,
+        "desk/case_support.html",
+        {
+            "case": page.case,
+            "children": [link for link in page.children if link.pupil_id in supported],
+            "actions": referrals.actions,
+            "steps": [step for step in referrals.steps if step.owner_id == user.pk],
+            "notes": [note for note in page.notes if note_on_support_view(note, user)],
+            "chronology": chronology,
             "note_form": NoteForm() if CaseAction.ADD_NOTE in allowed else None,
         },
     )

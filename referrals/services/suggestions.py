@@ -24,6 +24,7 @@ from safeguard.models import User
 from safeguard.permissions import roles_at
 from safeguard.roles import SAFEGUARDING_LEADS
 from safeguard.selectors import users_with_role
+from safeguard.workdays import add_working_days
 
 
 def harmed_under_13(facts: dict) -> bool:
@@ -86,6 +87,8 @@ def steps_after_assessment(*, case: Case, assessment: Assessment, became_require
         position += 1
         record_event(step, from_state="", summary=f"Suggested: {step.route.name}", actor=actor, detail=suggestion.reason)
         suggested.append(step)
+    if route_facts.adult_involvement == "staff":
+        _lado_due(case=case)
     if suggested:
         audit_record(
             actor=actor,
@@ -95,6 +98,22 @@ def steps_after_assessment(*, case: Case, assessment: Assessment, became_require
             extra={"routes": [s.route.code for s in suggested]},
         )
     return created + suggested
+
+
+#: KCSIE: an allegation against a member of staff goes to the LADO within one working day.
+LADO_DUE_WORKING_DAYS = 1
+
+
+def _lado_due(*, case: Case) -> None:
+    """The LADO step of a case about a member of staff is due within one working day, even while
+    it is only suggested: the home page counts it among the steps due."""
+    due = add_working_days(timezone.localdate(), LADO_DUE_WORKING_DAYS)
+    for step in Step.objects.filter(
+        case=case, route__code=RouteCode.SOCIAL_CARE, state__in=[StepState.SUGGESTED, StepState.TODO]
+    ):
+        if step.due_date is None or step.due_date > due:
+            step.due_date = due
+            step.save(update_fields=["due_date"])
 
 
 def _ensure_police_step(*, case: Case, route: Route, actor, met) -> Step | None:

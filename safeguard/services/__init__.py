@@ -4,7 +4,7 @@ Each service is keyword-only, atomic, and writes its audit event in the same tra
 """
 
 from safeguard.services.alerts import Alert, alert_preferences_update, alert_send, notifications_clear
-from safeguard.services.approvals import approval_approve, approval_decline
+from safeguard.services.approvals import approval_approve, approval_decline, trust_lead_propose
 from safeguard.services.notifications import notification_create, notification_mark_read
 from safeguard.services.school import digest_preferences_update
 from safeguard.services.staff import (
@@ -22,6 +22,7 @@ from safeguard.services.staff import (
 )
 from safeguard.services.system import auth_event_record, worker_heartbeat_record
 from safeguard.services.terms import TermDatesSaved, term_dates_save
+from safeguard.services.trust_leads import trust_lead_appoint, trust_lead_end
 from safeguard.sessions import end_sessions
 
 __all__ = [
@@ -49,5 +50,8 @@ __all__ = [
     "staff_set_roles",
     "TermDatesSaved",
     "term_dates_save",
+    "trust_lead_appoint",
+    "trust_lead_end",
+    "trust_lead_propose",
     "worker_heartbeat_record",
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -76,10 +76,24 @@ def _when(alert: Alert, *, at_once: bool, school: School, now: datetime) -> tupl
     return (start if now < start else morning(today + timedelta(days=1), hours)), True
 
 
+#: Rules that take people out of an alert about a case (issue 17: the member of staff an
+#: allegation is about never hears of it, not even its number). The core knows no cases: the cases
+#: app registers its rule when it is ready (cases/apps.py).
+_case_audience_rules: list[Callable[[int, list[User]], list[User]]] = []
+
+
+def register_case_audience_rule(rule: Callable[[int, list[User]], list[User]]) -> None:
+    if rule not in _case_audience_rules:
+        _case_audience_rules.append(rule)
+
+
 def alert_send(*, alert: Alert, recipients: Iterable[User], school: School) -> list[Notification]:
     """Tell each recipient: in Safeguard now, by email once this transaction commits (or in the
     morning summary, or after quiet hours). Call it inside the service that causes it."""
     people = list({user.pk: user for user in recipients if user is not None and user.is_active}.values())
+    if alert.case_id is not None:
+        for rule in _case_audience_rules:
+            people = rule(alert.case_id, people)
     if not people:
         return []
     now = timezone.now()

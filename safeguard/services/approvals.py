@@ -4,6 +4,8 @@
 - Resetting the second factor of someone who reads cases waits for a DSL or the head: whoever
   runs the school's email could otherwise send themselves that person's set-password link,
   reset their second factor and enrol their own phone.
+- Appointing the trust's safeguarding lead (every school's figures, and the cases DSLs grant
+  them) waits for a DSL of the school that asked (``trust_lead_propose``).
 
 The approver is never the person who asked, nor the person it is about. Every DSL and head of
 the school is told at once of every such request, and of the school's first DSL (who needs no
@@ -22,14 +24,16 @@ from safeguard import second_factor
 from safeguard.audit import audit_record
 from safeguard.models import School, StaffApproval, StaffRole, User
 from safeguard.permissions import forget_roles, roles_at
-from safeguard.roles import Role
+from safeguard.roles import Role, can_manage_staff
 from safeguard.services.alerts import Alert, alert_send, notifications_clear
+from safeguard.services.trust_leads import open_lead, trust_lead_appoint
 from safeguard.sessions import end_sessions
 
 #: Who may approve each kind of request.
 APPROVER_ROLES = {
     StaffApproval.Kind.ROLE: frozenset({Role.DSL}),
     StaffApproval.Kind.SECOND_FACTOR_RESET: frozenset({Role.DSL, Role.HEAD}),
+    StaffApproval.Kind.TRUST_LEAD: frozenset({Role.DSL}),
 }
 #: Who is told of each request (and of the first DSL): the school's DSLs and its head.
 TOLD_ROLES = frozenset({Role.DSL, Role.HEAD})
@@ -66,6 +70,14 @@ def approval_request(*, actor: User, school: School, user: User, kind: str, role
             "which reads the school's safeguarding cases. It takes effect only when a Designated Safeguarding Lead approves it. "
             "If you do not know why it was asked for, decline it."
         )
+    elif kind == StaffApproval.Kind.TRUST_LEAD:
+        title = f"Approve or decline: {user.full_name} as the trust's safeguarding lead"
+        body = (
+            f"{actor.full_name}, an IT administrator, has asked for {who} to be the safeguarding lead of {school.trust.name}: "
+            "they would see every school's safeguarding figures (no child, case or member of staff named) and read a case "
+            "only when a Designated Safeguarding Lead of its school grants it. It takes effect only when a Designated "
+            "Safeguarding Lead approves it. If you do not know why it was asked for, decline it."
+        )
     else:
         title = f"Approve or decline: reset the second factor of {user.full_name}"
         body = (
@@ -78,6 +90,23 @@ def approval_request(*, actor: User, school: School, user: User, kind: str, role
         school=school,
     )
     return approval
+
+
+@transaction.atomic
+def trust_lead_propose(*, actor: User, school: School, user: User) -> StaffApproval:
+    """An IT administrator of ``school`` asks for ``user`` (someone on the school's staff) to be the
+    trust's safeguarding lead. It takes effect only when a DSL of the school approves it."""
+    if not can_manage_staff(roles_at(actor, school.pk)):
+        raise ValidationError("Only the school's IT administrator can ask for a trust safeguarding lead.")
+    if user.pk == actor.pk:
+        raise ValidationError("You cannot ask for yourself to be the trust's safeguarding lead. Ask another IT administrator.")
+    if not user.is_active:
+        raise ValidationError("This account is deactivated. Reactivate it first.")
+    if not StaffRole.objects.filter(user=user, school=school).exists():
+        raise ValidationError("Only someone on this school's staff can be proposed from here.")
+    if open_lead(user, school.trust) is not None:
+        raise ValidationError(f"{user.full_name} is already the safeguarding lead of {school.trust.name}.")
+    return approval_request(actor=actor, school=school, user=user, kind=StaffApproval.Kind.TRUST_LEAD)
 
 
 def tell_school_of_grant(*, school: School, user: User, role: str, actor: User, reactivated: bool = False) -> None:
@@ -104,6 +133,8 @@ def _require_approver(actor: User, approval: StaffApproval) -> None:
     if not actor.is_active or not roles_at(actor, approval.school_id) & allowed:
         if approval.kind == StaffApproval.Kind.ROLE:
             raise ValidationError("Only a Designated Safeguarding Lead of this school can approve a role that reads cases.")
+        if approval.kind == StaffApproval.Kind.TRUST_LEAD:
+            raise ValidationError("Only a Designated Safeguarding Lead of this school can approve the trust's safeguarding lead.")
         raise ValidationError("Only a Designated Safeguarding Lead or the head of this school can approve this.")
     if actor.pk == approval.requested_by_id:
         raise ValidationError("You asked for this yourself. Another person must approve it: that is the point of asking.")
@@ -133,6 +164,8 @@ def approval_approve(*, actor: User, approval: StaffApproval) -> StaffApproval:
         )
         forget_roles(user)
         end_sessions(user)
+    elif approval.kind == StaffApproval.Kind.TRUST_LEAD:
+        trust_lead_appoint(actor=actor, user=user, trust=approval.school.trust, approval=approval)
     else:
         second_factor.second_factor_remove(actor=approval.requested_by, school=approval.school, user=user, approved_by=actor)
     approval.status, approval.decided_by, approval.decided_at = StaffApproval.Status.APPROVED, actor, timezone.now()

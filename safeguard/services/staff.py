@@ -31,8 +31,8 @@ from django.utils.http import urlsafe_base64_encode
 from safeguard import second_factor
 from safeguard.audit import audit_record
 from safeguard.models import School, StaffApproval, StaffRole, User
-from safeguard.permissions import forget_roles, roles_at
-from safeguard.roles import CASE_READING_ROLES, READS_ALL_CASES, Role, can_manage_staff
+from safeguard.permissions import forget_roles, roles_at, trust_lead_of
+from safeguard.roles import CASE_READING_ROLES, NEEDS_DSL_APPROVAL, READS_ALL_CASES, Role, can_manage_staff
 from safeguard.selectors import pending_roles
 from safeguard.services import approvals
 from safeguard.sessions import end_sessions
@@ -79,9 +79,10 @@ def active_dsl_ids(school: School) -> set[int]:
 
 
 def _needs_approval(school: School, role: str) -> bool:
-    """Roles that read every case need a DSL's approval, except the school's first DSL while it
-    has no DSL at all (someone has to be first: create_school, or its IT administrator)."""
-    if role not in READS_ALL_CASES:
+    """Roles that read every case (and the chair of governors) need a DSL's approval, except the
+    school's first DSL while it has no DSL at all (someone has to be first: create_school, or its
+    IT administrator)."""
+    if role not in NEEDS_DSL_APPROVAL:
         return False
     return not (role == Role.DSL and not active_dsl_ids(school))
 
@@ -213,7 +214,8 @@ def staff_reset_second_factor(*, actor: User, school: School, user: User) -> boo
         raise ValidationError("You cannot reset your own second factor. Ask another IT administrator.")
     if not second_factor.has_second_factor(user):
         raise ValidationError("This person has no second factor to reset: they set one up when they next log in.")
-    reads_cases = StaffRole.objects.filter(user=user, role__in=CASE_READING_ROLES).exists()
+    # A trust's safeguarding lead reads every school's figures and the cases granted to them: the same.
+    reads_cases = StaffRole.objects.filter(user=user, role__in=CASE_READING_ROLES).exists() or bool(trust_lead_of(user))
     if reads_cases:
         approvals.approval_request(actor=actor, school=school, user=user, kind=StaffApproval.Kind.SECOND_FACTOR_RESET)
         return False

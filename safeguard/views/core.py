@@ -15,10 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 from safeguard import selectors, services
 from safeguard.conf import bounded_ids
 from safeguard.forms import ApprovalDeclineForm, LoginForm, StaffAddForm, StaffRolesForm, add_service_errors
+from safeguard.models import StaffApproval
 from safeguard.permissions import roles_at
 from safeguard.redirects import safe_next
 from safeguard.roles import Role, can_manage_staff
 from safeguard.services.approvals import APPROVER_ROLES
+from safeguard.services.trust_leads import open_lead
 from safeguard.views.account import recent_authentication_required
 
 
@@ -68,6 +70,7 @@ def staff_list(request):
             "staff": selectors.staff_for_school(school),
             "waiting": selectors.approvals_waiting(school),
             "worker": selectors.worker_status(),
+            "trust_leads": selectors.trust_leads_of(school.trust),
         },
     )
 
@@ -129,11 +132,47 @@ def staff_edit(request, user_id: int):
                 message += " " + _waiting_words(result["waiting"])
             messages.success(request, message)
             return redirect("staff_list")
+    waiting_approvals = selectors.approvals_waiting(school, user=member)
     return render(
         request,
         "safeguard/staff_edit.html",
-        {"school": school, "form": form, "member": member, "waiting": selectors.approvals_waiting(school, user=member)},
+        {
+            "school": school,
+            "form": form,
+            "member": member,
+            "waiting": waiting_approvals,
+            "trust_lead": open_lead(member, school.trust),
+            "trust_lead_asked": any(a.kind == StaffApproval.Kind.TRUST_LEAD for a in waiting_approvals),
+        },
     )
+
+
+@require_POST
+@recent_authentication_required
+def staff_trust_lead(request, user_id: int):
+    """The IT administrator asks for this member of staff to be the trust's safeguarding lead (a
+    DSL of the school approves it), or ends their appointment (at once)."""
+    school = staff_school(request)
+    member = staff_member(school, user_id)
+    try:
+        if request.POST.get("decision") == "propose":
+            services.trust_lead_propose(actor=request.user, school=school, user=member)
+            messages.success(
+                request,
+                f"Asked for {member.full_name} to be the safeguarding lead of {school.trust.name}. It takes effect when a "
+                "Designated Safeguarding Lead of the school approves it: they have been told.",
+            )
+        elif request.POST.get("decision") == "end":
+            lead = open_lead(member, school.trust)
+            if lead is None:
+                raise ValidationError(f"{member.full_name} is not the safeguarding lead of {school.trust.name}.")
+            services.trust_lead_end(actor=request.user, lead=lead)
+            messages.success(request, f"{member.full_name} is no longer the safeguarding lead of {school.trust.name}.")
+        else:
+            messages.error(request, "Choose whether to ask for them as the trust's safeguarding lead, or to end it.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("staff_edit", user_id=member.pk)
 
 
 @require_POST
@@ -171,6 +210,24 @@ def staff_reset_second_factor(request, user_id: int):
                 "the reset first. They have been told; the reset happens when one of them approves it.",
             )
     return redirect("staff_edit", user_id=member.pk)
+
+
+@require_POST
+@recent_authentication_required
+def trust_lead_end(request, lead_id: int):
+    """The IT administrator ends an appointment as the trust's safeguarding lead, from the staff
+    page: also one made at deployment, for someone with no role at the school."""
+    school = staff_school(request)
+    lead = next((lead for lead in selectors.trust_leads_of(school.trust) if lead.pk == lead_id), None)
+    if lead is None:
+        raise Http404("No such safeguarding lead of this trust.")
+    try:
+        services.trust_lead_end(actor=request.user, lead=lead)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{lead.user.full_name} is no longer the safeguarding lead of {school.trust.name}.")
+    return redirect("staff_list")
 
 
 def _staff_toggle(request, user_id, service, done_message):

@@ -40,10 +40,11 @@ ACCOUNT = "He keeps sending me pictures on Snapchat and says he will show everyo
 
 @pytest.fixture
 def recorded(dsl, pastoral, school):
-    """A case the pastoral teacher is assigned to: Ava Testchild, with a distinctive account."""
+    """A case the pastoral teacher is assigned to (on the full view: what the support view finds is
+    tests/cases/test_support_view.py's): Ava Testchild, with a distinctive account."""
     pupil = PupilFactory(school=school, first_name="Ava", last_name="Quillfeather", upn="A123456789012")
     case = make_case(actor=dsl, school=school, pupils=[pupil], summary="Requests for images online.", child_account=ACCOUNT)
-    services.case_assign(actor=dsl, case=case, user=pastoral)
+    services.case_assign(actor=dsl, case=case, user=pastoral, view="full")
     return case
 
 

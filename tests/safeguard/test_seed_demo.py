@@ -25,6 +25,7 @@ from desk.demo.people import (
     DEMO_BACKUP_CODES,
     DEMO_TOTP_KEY,
     DEMO_TOTP_KEY_HEX,
+    TRUST_LEAD_ACCOUNT,
     birth_range_for_year_group,
     under_13_today,
 )
@@ -40,7 +41,22 @@ def test_seed_demo_makes_two_schools_pupils_cases_and_accounts(demo):
     assert School.objects.count() == 2
     assert Pupil.objects.count() >= 300
     assert Case.objects.count() >= 4
-    assert set(User.objects.values_list("email", flat=True)) == {a[0] for a in ACCOUNTS}
+    assert set(User.objects.values_list("email", flat=True)) == {a[0] for a in ACCOUNTS} | {TRUST_LEAD_ACCOUNT[0]}
+
+
+def test_the_demo_trust_has_a_safeguarding_lead_with_one_case_granted(demo):
+    from cases.trust_grants import cases_granted_to
+    from safeguard.models import TrustLead
+
+    lead = TrustLead.objects.get(user__email=TRUST_LEAD_ACCOUNT[0], ended_at__isnull=True)
+    assert lead.trust.name == "Demo Learning Trust"
+    assert not lead.user.roles.exists()
+    assert cases_granted_to(lead.user).count() == 1
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    printed = out.getvalue()
+    assert f"{TRUST_LEAD_ACCOUNT[0]}" in printed and "Trust safeguarding lead" in printed
+    assert printed.split(TRUST_LEAD_ACCOUNT[0], 1)[1].splitlines()[1].strip().startswith("the demo key, or a backup code: ")
 
 
 def test_pastoral_demo_accounts_assignment(demo):
@@ -136,7 +152,9 @@ def test_the_staff_demo_account_raises_concerns_and_can_set_up_a_second_factor_t
 
 def test_demo_second_factors_are_only_the_published_key_and_only_for_demo_accounts_that_read_cases(demo):
     with_device = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__email", flat=True))
-    assert with_device == {email for email, _n, _s, roles in ACCOUNTS if roles != ["staff"]}
+    # The trust's safeguarding lead holds no school role, and must use a second factor too.
+    wanted = {email for email, _n, _s, roles in ACCOUNTS if roles != ["staff"]} | {TRUST_LEAD_ACCOUNT[0]}
+    assert with_device == wanted
     assert set(TOTPDevice.objects.values_list("key", flat=True)) == {DEMO_TOTP_KEY_HEX}
     assert StaticToken.objects.count() == DEMO_BACKUP_CODES * len(with_device)
     # Every backup code is different.

@@ -8,7 +8,16 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import Pupil
-from desk.demo.people import ACCOUNTS, DEMO_TOTP_KEY, DEMO_TOTP_KEY_HEX, SCHOOLS, assert_not_production, under_13_today
+from desk.demo.people import (
+    ACCOUNTS,
+    DEMO_TOTP_KEY,
+    DEMO_TOTP_KEY_HEX,
+    DEMO_TRUST,
+    SCHOOLS,
+    TRUST_LEAD_ACCOUNT,
+    assert_not_production,
+    under_13_today,
+)
 from safeguard.models import User
 from safeguard.roles import Role, needs_second_factor
 
@@ -43,17 +52,21 @@ class Command(BaseCommand):
             labels = ", ".join(Role(r).label for r in roles)
             write(f"  {email:<26} {name:<16} {labels} — {SCHOOLS[school_index]['name']}")
             write(f"  {'':<26} {self._second_factor(email, roles)}")
+        email, name = TRUST_LEAD_ACCOUNT
+        write(f"  {email:<26} {name:<16} Trust safeguarding lead — {DEMO_TRUST} (the trust report; one case granted)")
+        write(f"  {'':<26} {self._second_factor(email, [], required=True)}")
         write("")
         self._under_13()
         write("")
         write("Web server, Celery worker and Celery beat run together; press Ctrl-C once to stop them all.")
         write(line)
 
-    def _second_factor(self, email: str, roles: list[str]) -> str:
+    def _second_factor(self, email: str, roles: list[str], *, required: bool = False) -> str:
+        """``required``: a second factor is needed whatever the roles (the trust's safeguarding lead)."""
         user = User.objects.filter(email=email).first()
         keys = set(TOTPDevice.objects.filter(user=user, confirmed=True).values_list("key", flat=True)) if user else set()
         if not keys:
-            if needs_second_factor(roles):
+            if required or needs_second_factor(roles):
                 return "sets up a second factor at first login"
             return "no second factor: raises concerns only"
         if DEMO_TOTP_KEY_HEX not in keys:

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.models import Pupil
+from cases.models import Case, Pupil
+from cases.services.grants import case_grant_trust_lead
 from desk.demo.cases import seed_demo_cases
 from desk.demo.people import (
     ACCOUNTS,
@@ -25,13 +26,15 @@ from desk.demo.people import (
     DEMO_TOTP_KEY_HEX,
     DEMO_TRUST,
     SCHOOLS,
+    TRUST_LEAD_ACCOUNT,
     assert_not_production,
     demo_pupils,
     has_demo_second_factor,
 )
 from desk.demo.reports import seed_demo_report_history
-from safeguard.models import School, StaffRole, Trust, User
+from safeguard.models import School, StaffRole, Trust, TrustLead, User
 from safeguard.second_factor import APP_DEVICE_NAME, BACKUP_DEVICE_NAME, has_second_factor
+from safeguard.services import trust_lead_appoint
 
 
 class Command(BaseCommand):
@@ -50,6 +53,9 @@ class Command(BaseCommand):
             # still without one (an account that set up its own keeps it).
             with transaction.atomic():
                 given = [user.email for user in demo_second_factor_missing() if give_demo_second_factor(user)]
+                lead = demo_trust_lead(Trust.objects.get(name=DEMO_TRUST))
+                if lead is not None:
+                    given.append(f"{lead.email} (the trust's safeguarding lead, new)")
             if given:
                 self.stdout.write(f"Demo data is already present; set up the demo second factor for {', '.join(given)}.")
             else:
@@ -79,8 +85,26 @@ class Command(BaseCommand):
             count = pupil_count if index == 0 else max(pupil_count // 3, 20)
             Pupil.objects.bulk_create(Pupil(school=school, **row) for row in demo_pupils(index, count, today))
         seed_demo_cases(schools=schools, users=users, today=today)
+        lead = demo_trust_lead(trust)
+        # One case the DSL granted the trust's lead, so that what they can read is there to try.
+        first_case = Case.objects.filter(school=schools[0]).order_by("pk").first()
+        case_grant_trust_lead(actor=users["dsl@demo.example"], case=first_case, user=lead)
 
         seed_demo_report_history(school=schools[0], users=users, today=today)
+
+
+def demo_trust_lead(trust: Trust) -> User | None:
+    """The demo trust's safeguarding lead, appointed as the ``trust_lead`` command does, with the
+    demo second factor (a trust lead must use one). None if they were there already."""
+    email, name = TRUST_LEAD_ACCOUNT
+    if TrustLead.objects.filter(user__email=email, trust=trust).exists():
+        return None
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email, full_name=name, password=settings.SAFEGUARD_DEMO_PASSWORD
+    )
+    trust_lead_appoint(actor=None, user=user, trust=trust)
+    give_demo_second_factor(user)
+    return user
 
 
 def demo_second_factor_missing() -> list[User]:
