@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cases import selectors as case_selectors
-from cases.access import restricted_records_of
+from cases.access import cases_visible_to, restricted_records_of
 from cases.chronology import CASE_SOURCES, Entry, chronology, pupil_record_entries
 from cases.models import Case, CaseStatus
 from cases.trust_grants import cases_granted_to
@@ -40,7 +40,7 @@ def home_panels(user, school: School) -> dict:
         panels["suggestions"] = list(suggestions[:5])
         panels["suggestion_count"] = suggestions.count()
         panels["reviews_due"] = referral_selectors.reviews_due(user, school)
-        panels["needs_owner"] = needs_new_owner(school)
+        panels["needs_owner"] = needs_new_owner(school, user=user)
     elif Role.HEAD in roles:
         cases = case_selectors.case_list(user, school=school)
         panels["school_cases"] = list(cases[:HOME_LIST_LIMIT])
@@ -74,11 +74,16 @@ def trust_lead_home(user) -> dict | None:
     }
 
 
-def needs_new_owner(school: School, *, limit: int = HOME_LIST_LIMIT) -> dict:
+def needs_new_owner(school: School, *, user, limit: int = HOME_LIST_LIMIT) -> dict:
     """The DSL home page's "Needs a new owner": steps and actions whose owner left (or that nobody
-    owns), and open cases whose assigned member of staff left. Empty when nothing waits."""
-    work = referral_selectors.needing_owner(school, limit=limit)
-    cases = case_selectors.cases_needing_assignee(school).order_by("created_at", "id")
+    owns), and open cases whose assigned member of staff left, of the cases ``user`` may open.
+    Empty when nothing waits."""
+    work = referral_selectors.needing_owner(school, user=user, limit=limit)
+    cases = (
+        case_selectors.cases_needing_assignee(school)
+        .filter(pk__in=cases_visible_to(user).values("pk"))
+        .order_by("created_at", "id")
+    )
     shown = list(cases[:limit])
     found = {**work, "cases": shown, "case_count": len(shown) if len(shown) < limit else cases.count()}
     found["any"] = bool(found["step_count"] or found["action_count"] or found["case_count"])

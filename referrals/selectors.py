@@ -253,10 +253,14 @@ def holdings_of(user, school) -> Holdings:
     return Holdings(steps=steps["n"], actions=actions["n"], first_due=min(dues) if dues else None)
 
 
-def needing_owner(school, *, limit: int = 50) -> dict:
-    """The DSL home page's "Needs a new owner" steps and actions (at most ``limit`` of each, with how many in all)."""
-    steps = steps_needing_owner(school).select_related("case", "route", "owner").order_by("due_date", "id")
-    actions = actions_needing_owner(school).select_related("case", "owner").order_by("due_date", "id")
+def needing_owner(school, *, user, limit: int = 50) -> dict:
+    """The DSL home page's "Needs a new owner" steps and actions (at most ``limit`` of each, with
+    how many in all), on the cases ``user`` may open (never a case restricted from them)."""
+    readable = cases_visible_to(user).values("pk")
+    steps = (
+        steps_needing_owner(school).filter(case__in=readable).select_related("case", "route", "owner").order_by("due_date", "id")
+    )
+    actions = actions_needing_owner(school).filter(case__in=readable).select_related("case", "owner").order_by("due_date", "id")
     shown_steps, shown_actions = list(steps[:limit]), list(actions[:limit])
     return {
         "steps": shown_steps,

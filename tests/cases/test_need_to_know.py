@@ -333,3 +333,14 @@ def _allegation_from_concern(actor, school, concern):
     )
     case.refresh_from_db()
     return case
+
+
+def test_a_kept_out_dsl_finds_no_trace_in_needs_a_new_owner(school, dsl, deputy, teacher, pastoral, it_admin, login):
+    """Work waiting for a new owner on a case about them is not listed on their home page."""
+    from desk.services import staff_leave
+
+    case = _allegation(dsl, school, teacher)
+    services.case_assign(actor=dsl, case=case, user=pastoral, view="full")
+    staff_leave(actor=it_admin, school=school, user=pastoral, new_owner=None)
+    assert case.reference in login(deputy).get(reverse("home")).content.decode()  # waits for a new owner
+    assert case.reference not in login(teacher).get(reverse("home")).content.decode()
