@@ -84,10 +84,11 @@ class ConcernForm(forms.Form):
         label="Is it about a member of staff?",
         queryset=User.objects.none(),
         required=False,
-        empty_label="No, or I would rather tell the DSL in person",
+        empty_label="No, or not named here",
         help_text=(
-            "If what happened was done by a member of staff, pick them. They will never see this concern or the case, "
-            "and are not told of it. (If it is about the head teacher, the chair of governors is told instead.)"
+            "If what happened was done by a member of staff, pick them (or leave this and tell the DSL in person). "
+            "They will never see this concern or the case, and are not told of it. If it is the head teacher, the DSLs "
+            "handle it with the chair of governors, not the head."
         ),
         error_messages={"invalid_choice": "Pick a member of staff of this school from the list."},
     )

@@ -200,7 +200,8 @@ def case_allegation_record(*, actor: User, case: Case, staff_member: User) -> Ca
     check_staff_member(case.school_id, staff_member)
     case = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
     kind, readers = _allegation_readers(case, staff_member)
-    if not any(roles_at(u, case.school_id) & SAFEGUARDING_LEADS for u in readers):
+    leads = set(users_with_role(case.school_id, SAFEGUARDING_LEADS).values_list("pk", flat=True)) - {staff_member.pk}
+    if not leads:
         raise ValidationError("The school has no other DSL or deputy to handle an allegation about this person.")
     CaseExclusion.objects.get_or_create(case=case, user=staff_member, ended_at=None, defaults={"named_by": actor})
     restriction = open_restriction(case)

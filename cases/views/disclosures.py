@@ -11,26 +11,21 @@ from django.views.decorators.http import require_POST
 
 from cases import forms as case_forms
 from cases import selectors, services
-from cases.access import get_case_for_user
+from cases.access import get_case_for_user, get_concern_for_user
 from cases.models import NARRATIVE_LABELS, CaseChild, Concern, ConcernStatus, DisclosureDraft, OtherChild
 from cases.views.common import lead_school, render_case_page
-from safeguard.conf import bounded_ids
 from safeguard.forms import add_service_errors
 from safeguard.roles import CaseAction
 
 
 def _concern_for(request, school) -> Concern | None:
+    """The concern a case is opened from, through the gateway (never one about the DSL themself:
+    for them it does not exist), still waiting for triage at this school."""
     raw = request.POST.get("concern") or request.GET.get("concern")
     if not raw:
         return None
-    ids = bounded_ids([raw])
-    # Never one about the DSL themself (an allegation): for them it does not exist.
-    concern = (
-        Concern.objects.filter(pk=ids[0], school=school, status=ConcernStatus.NEW).exclude(staff_member=request.user).first()
-        if ids
-        else None
-    )
-    if concern is None:
+    concern = get_concern_for_user(request.user, raw)
+    if concern.school_id != school.pk or concern.status != ConcernStatus.NEW:
         raise Http404("No such concern waiting for triage.")
     return concern
 

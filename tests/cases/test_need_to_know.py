@@ -310,6 +310,7 @@ def test_a_concern_about_a_dsl_never_reaches_them_and_its_case_is_restricted(sch
     assert Notification.objects.filter(recipient=deputy, subject=f"concern:{concern.pk}").exists()
     client = login(dsl)
     assert client.get(reverse("concern_detail", args=[concern.pk])).status_code == 404
+    assert client.get(reverse("disclosure_new"), {"concern": concern.pk}).status_code == 404  # nor open a case from it
     for name in ("home", "concern_list"):
         assert concern.reference not in client.get(reverse(name)).content.decode()
     assert (
