@@ -30,8 +30,12 @@ from cases.models import (
     CaseExclusion,
     CaseUserObjectPermission,
     Concern,
+    FileTransfer,
+    LegalHold,
     Pupil,
     PupilImport,
+    ReceivedFile,
+    SubjectAccessRequest,
 )
 from safeguard.permissions import roles_at, schools_with_role, trust_lead_of, user_roles
 from safeguard.refusals import asked_for_text, refusal_record
@@ -342,3 +346,94 @@ def get_pupil_for_reader(user, pk) -> tuple[Pupil, list[int]]:
         _refuse_record(user, "cases.pupil.access_refused", pupil and ("cases.pupil", pupil.pk), pk, pupil and pupil.school_id)
         raise Http404("No such pupil.")
     return pupil, visible
+
+
+def get_transfer_for_lead(user, pk) -> FileTransfer:
+    """A child's file leaving a school where ``user`` is a DSL or deputy (KCSIE: the DSL's duty)."""
+    found = None
+    if _as_id(pk) is not None:
+        found = FileTransfer.objects.filter(pk=_as_id(pk)).select_related("school", "pupil", "receiving_school").first()
+    if found is None or found.school_id not in lead_school_ids(user):
+        _refuse_record(
+            user, "desk.transfer.access_refused", found and ("cases.filetransfer", found.pk), pk, found and found.school_id
+        )
+        raise Http404("No such transfer.")
+    return found
+
+
+def get_received_for_lead(user, pk) -> ReceivedFile:
+    """A child's file that came to a school where ``user`` is a DSL or deputy."""
+    found = None
+    if _as_id(pk) is not None:
+        found = ReceivedFile.objects.filter(pk=_as_id(pk)).select_related("school", "pupil", "transfer").first()
+    if found is None or found.school_id not in lead_school_ids(user):
+        _refuse_record(
+            user, "desk.received_file.access_refused", found and ("cases.receivedfile", found.pk), pk, found and found.school_id
+        )
+        raise Http404("No such file.")
+    return found
+
+
+# --- Retention (issue 19) -------------------------------------------------------------------------
+
+
+def retention_school_ids(user) -> list[int]:
+    """The schools where ``user`` may see pupils' retention: the DSLs, deputies and the head."""
+    return schools_with_role(user, READS_ALL_CASES)
+
+
+def get_pupil_for_retention(user, pk) -> Pupil:
+    """A pupil of a school where ``user`` is a DSL, a deputy or the head (their records' review,
+    holds and destruction); to anyone else no such pupil (404, audited)."""
+    found = Pupil.objects.filter(pk=_as_id(pk)).select_related("school").first() if _as_id(pk) is not None else None
+    if found is None or found.school_id not in retention_school_ids(user):
+        _refuse_record(user, "desk.retention.access_refused", found and ("cases.pupil", found.pk), pk, found and found.school_id)
+        raise Http404("No such pupil.")
+    return found
+
+
+def get_hold_for_retention(user, pk) -> LegalHold:
+    """A legal hold at a school where ``user`` is a DSL, a deputy or the head; 404 (audited) otherwise."""
+    found = None
+    if _as_id(pk) is not None:
+        found = LegalHold.objects.filter(pk=_as_id(pk)).select_related("school", "pupil", "case").first()
+    if found is None or found.school_id not in retention_school_ids(user):
+        _refuse_record(
+            user, "desk.retention.access_refused", found and ("cases.legalhold", found.pk), pk, found and found.school_id
+        )
+        raise Http404("No such hold.")
+    return found
+
+
+def request_school_ids(user) -> list[int]:
+    """The schools whose subject access requests ``user`` may see: DSL, deputy or head there."""
+    return schools_with_role(user, READS_ALL_CASES)
+
+
+def get_request_for_reader(user, pk) -> SubjectAccessRequest:
+    """A subject access request of a school where ``user`` is a DSL, deputy or the head (issue 19:
+    nothing about a request appears to anyone else). Anyone else: 404, and the refusal audited."""
+    found = None
+    if _as_id(pk) is not None:
+        found = SubjectAccessRequest.objects.filter(pk=_as_id(pk)).select_related("school", "pupil").first()
+    if found is None or found.school_id not in request_school_ids(user):
+        _refuse_record(
+            user, "desk.sar.access_refused", found and ("cases.subjectaccessrequest", found.pk), pk, found and found.school_id
+        )
+        raise Http404("No such request.")
+    return found
+
+
+def get_received_for_reader(user, pk) -> ReceivedFile:
+    """A file that came to a school where ``user`` reads every case (its DSLs, deputies and the
+    head: the file joins the pupil's record); anyone else, or a file that is not there, is a 404
+    on record. Answering it (accept, decline) is for the DSLs: ``get_received_for_lead``."""
+    found = None
+    if _as_id(pk) is not None:
+        found = ReceivedFile.objects.filter(pk=_as_id(pk)).select_related("school", "pupil", "transfer").first()
+    if found is None or not roles_at(user, found.school_id) & READS_ALL_CASES:
+        _refuse_record(
+            user, "desk.received_file.access_refused", found and ("cases.receivedfile", found.pk), pk, found and found.school_id
+        )
+        raise Http404("No such file.")
+    return found

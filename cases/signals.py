@@ -19,3 +19,14 @@ from django.dispatch import Signal
 #: Connected by ``referrals`` (referrals.receivers): the routes the facts now suggest, the police
 #: step, and the alert to every DSL.
 case_assessed = Signal()
+
+
+#: Sent by ``cases.services.pupil_import_apply`` inside its transaction, when the MIS import
+#: marked pupils as left (its optional leaving date column).
+#:
+#: Keyword arguments: ``pupils`` (the Pupils newly marked as left, ``left_on`` set) and ``actor``
+#: (the DSL who applied the import).
+#:
+#: Connected by ``desk`` (desk.receivers): the checklist for each one's child protection file,
+#: as marking a pupil as left by hand starts it (issue 18).
+pupils_left = Signal()

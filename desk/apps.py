@@ -8,3 +8,7 @@ class DeskConfig(AppConfig):
 
     name = "desk"
     verbose_name = "Safeguard desk"
+
+    def ready(self) -> None:
+        # Connects to cases.signals.pupils_left: the MIS import's leavers start their file's checklist.
+        from desk import receivers  # noqa: F401

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils import timezone
+
 from cases import selectors as case_selectors
 from cases.access import cases_visible_to, restricted_records_of
 from cases.chronology import CASE_SOURCES, Entry, chronology, pupil_record_entries
 from cases.models import Case, CaseStatus
 from cases.trust_grants import cases_granted_to
+from desk.transfers.selectors import home_transfers
 from referrals import selectors as referral_selectors
 from referrals.chronology import REFERRAL_SOURCES
 from safeguard.models import School, Trust
@@ -41,6 +44,7 @@ def home_panels(user, school: School) -> dict:
         panels["suggestion_count"] = suggestions.count()
         panels["reviews_due"] = referral_selectors.reviews_due(user, school)
         panels["needs_owner"] = needs_new_owner(school, user=user)
+        panels["transfers"] = home_transfers(school.pk, today=timezone.localdate())
     elif Role.HEAD in roles:
         cases = case_selectors.case_list(user, school=school)
         panels["school_cases"] = list(cases[:HOME_LIST_LIMIT])

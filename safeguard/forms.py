@@ -159,6 +159,7 @@ class SchoolSettingsForm(KeepUnsentFieldsMixin, forms.ModelForm):
 
         model = School
         fields = [
+            "urn",
             "high_number_threshold",
             "police_referral_due_days",
             "acknowledgement_chase_days",
@@ -184,6 +185,8 @@ class SchoolSettingsForm(KeepUnsentFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
+            if name == "urn":
+                continue
             if not isinstance(field, forms.IntegerField):
                 field.error_messages["invalid"] = "Enter a time such as 07:30."
                 continue
@@ -228,6 +231,17 @@ class SchoolSettingsForm(KeepUnsentFieldsMixin, forms.ModelForm):
         if start and end and end <= start:
             self.add_error("hours_end", "The end of school hours must be later than the start.")
         return cleaned
+
+    def clean_urn(self) -> str:
+        """Blank, or the 6 digits another Safeguard addresses a child's file to (issue 18)."""
+        from safeguard.models import School
+
+        urn = "".join(self.cleaned_data.get("urn", "").split())
+        if urn and not (urn.isdigit() and len(urn) == 6):
+            raise forms.ValidationError("A URN is 6 digits, as Get Information about Schools shows it.")
+        if urn and School.objects.filter(urn=urn).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another school on this Safeguard has that URN: check it.")
+        return urn
 
 
 class DigestForm(forms.Form):

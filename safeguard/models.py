@@ -35,6 +35,14 @@ class School(models.Model):
     name = models.CharField(max_length=200)
     #: Short code used in case references, e.g. "OAK".
     code = models.CharField(max_length=10, unique=True)
+    #: The Department for Education's Unique Reference Number: how another Safeguard addresses a
+    #: child's file to this school (issue 18). Blank until the school sets it.
+    urn = models.CharField(
+        "URN",
+        max_length=8,
+        blank=True,
+        help_text="The school's Unique Reference Number (6 digits), as Get Information about Schools shows it.",
+    )
     next_case_number = models.PositiveIntegerField(default=1, editable=False)
 
     # C7: "involves a high number of children" — the school decides what "high" means.
@@ -108,7 +116,10 @@ class School(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["trust", "name"], name="school_name_unique_in_trust")]
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "name"], name="school_name_unique_in_trust"),
+            models.UniqueConstraint(fields=["urn"], condition=~models.Q(urn=""), name="school_urn_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -134,6 +134,12 @@ def can_triage_concerns(roles: Iterable[str]) -> bool:
     return bool(set(roles) & SAFEGUARDING_LEADS)
 
 
+def can_send_child_files(roles: Iterable[str]) -> bool:
+    """Make a child's file, send it to the next school, and receive files from previous schools
+    (KCSIE: the DSL's duty when a child moves school)."""
+    return bool(set(roles) & SAFEGUARDING_LEADS)
+
+
 def can_raise_concern(roles: Iterable[str]) -> bool:
     # Every adult in school with any role may raise a concern.
     return bool(set(roles))

@@ -217,6 +217,13 @@ CELERY_BEAT_SCHEDULE = {
     "check-assignments": {"task": "cases.tasks.check_assignments", "schedule": crontab(hour=2, minute=30)},
     # Refusals in quick succession are one counted audit event: close the bursts that have ended.
     "close-refusal-bursts": {"task": "safeguard.tasks.close_refusal_bursts", "schedule": 5 * 60.0},
+    # Children's files due, overdue or with no receipt (issue 18): each reminder is sent once, so
+    # sweeping as often as the steps' reminders costs one indexed query when there is nothing new.
+    "transfer-reminders": {"task": "desk.tasks.transfer_reminders", "schedule": 2 * 60.0},
+    # Bundles to another Safeguard still without a signed receipt are posted again.
+    "deliver-bundles": {"task": "desk.tasks.deliver_bundles_sweep", "schedule": 60 * 60.0},
+    # Subject access requests a week before, on and after their due day (issue 19): each once.
+    "records-request-reminders": {"task": "desk.tasks.records_request_reminders", "schedule": 60 * 60.0},
 }
 HEARTBEAT_STALE_SECONDS = 300
 
@@ -387,6 +394,10 @@ LOGGING = {
         "django.request": {"filters": ["refused_request"]},
         "axes": {"level": "WARNING"},
         "pikepdf": {"level": "WARNING"},
+        # WeasyPrint narrates each step at INFO; its warnings (a missing font) are kept. Its
+        # messages never quote the document's text.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "ERROR"},
     },
 }
 
@@ -395,6 +406,20 @@ ATTACHMENT_ROOT = VAR_DIR / "attachments"
 ATTACHMENT_MAX_MB = env_int("SAFEGUARD_ATTACHMENT_MAX_MB", 10, minimum=1, maximum=100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Children's files to another Safeguard (issue 18; desk/transfers/keys.py) -------------------
+# This instance's identity: one 32-byte seed (base64) from which its Ed25519 signing key and its
+# X25519 encryption key are derived. From SAFEGUARD_TRANSFER_KEY when set (production: keep a
+# copy off this server), else a file under var/ made on first use with mode 0600.
+TRANSFER_KEY = env_key("SAFEGUARD_TRANSFER_KEY", min_length=43)
+TRANSFER_KEY_FILE = Path(env_str("SAFEGUARD_TRANSFER_KEY_FILE", str(VAR_DIR / "transfer_key")))
+#: How this Safeguard is named on its "send a child's file to us" card (e.g. the trust).
+TRANSFER_INSTANCE_NAME = env_str("SAFEGUARD_INSTANCE_NAME", "")
+#: Plain HTTP to another Safeguard only on this machine (two instances on loopback, in tests
+#: and development); anything else must be HTTPS.
+TRANSFER_ALLOW_HTTP_LOOPBACK = env_bool("SAFEGUARD_TRANSFER_ALLOW_HTTP_LOOPBACK", not PRODUCTION)
+#: The largest bundle the transfer inbox takes.
+TRANSFER_BUNDLE_MAX_MB = env_int("SAFEGUARD_TRANSFER_BUNDLE_MAX_MB", 50, minimum=1, maximum=500)
 
 # --- Safeguard ------------------------------------------------------------------------------------
 # The published password of the fictional demo accounts; seed_demo refuses to run in production.

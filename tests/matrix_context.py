@@ -28,7 +28,7 @@ from tests.sessions import verify_second_factor
 
 
 def build_world() -> dict:
-    from cases.models import PupilImport
+    from cases.models import FileTransfer, PupilImport, ReceivedFile
     from cases.services import case_assign, concern_raise, note_add
     from cases.services.attachments import attachment_add
     from cases.services.concerns import ConcernInput
@@ -111,7 +111,26 @@ def build_world() -> dict:
         "approval": approval,
         "granted_lead": granted_lead,
         "trust_lead_appointment": trust_lead_appointment,
+        # A child's file (issue 18): one leaving the school, one arrived from the other school.
+        "transfer": FileTransfer.objects.create(
+            school=school, pupil=pupil, left_on=timezone.localdate(), due_on=timezone.localdate(), started_by=dsl
+        ),
+        "received": ReceivedFile.objects.create(
+            school=school, source="this", from_school_name=other_school.name, pupil_name="Ava Testchild", pupil_upn=pupil.upn
+        ),
+        # A subject access request (issue 19, part 4), gathered, with one passage withheld.
+        **_sar_world(school=school, pupil=pupil, dsl=dsl),
+        # A legal hold on the world's case (issue 19, part 2), to lift.
+        "legal_hold": _legal_hold(case=case, dsl=dsl),
     }
+
+
+def _legal_hold(*, case, dsl):
+    from cases.models import HoldKind, LegalHold
+
+    return LegalHold.objects.create(
+        school_id=case.school_id, case=case, kind=HoldKind.POLICE, reason="A police investigation.", placed_by=dsl
+    )
 
 
 def _session(user, *, verified: bool) -> str:
@@ -162,3 +181,23 @@ def world(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+def _sar_world(*, school, pupil, dsl) -> dict:
+    from desk.sar.services import RequestInput, redaction_make, request_gather, request_record
+
+    sar = request_record(
+        actor=dsl,
+        school=school,
+        pupil=pupil,
+        data=RequestInput(
+            requester_name="A parent",
+            requester_kind="parent",
+            identity_checked="Passport and a council tax bill.",
+            received_on=timezone.localdate(),
+        ),
+    )
+    sar = request_gather(actor=dsl, request=sar)
+    redaction = redaction_make(actor=dsl, request=sar, target="cases.0.summary.text", reason_kind="serious_harm")
+    sar.refresh_from_db()
+    return {"sar": sar, "sar_redaction": redaction}

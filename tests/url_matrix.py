@@ -283,6 +283,85 @@ MATRIX: dict[str, Row] = {
     ),
     "pupil_edit": Row(args=lambda ctx: [ctx["pupil"].pk], get=statuses(404, dsl=200, deputy=200)),
     "pupil_detail": Row(read_only=True, args=lambda ctx: [ctx["pupil"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)),
+    # The child's file (issue 18): the school's DSLs and deputies; those who read the pupil but may
+    # not make their file get 403; the rest the pupil gateway's 404. An empty POST ticks nothing:
+    # the preview again, saying what to choose.
+    "child_file": Row(args=lambda ctx: [ctx["pupil"].pk], get=statuses(None, **CASE_MANAGERS)),
+    "child_file_pdf": Row(
+        args=lambda ctx: [ctx["pupil"].pk], post_only=True, get=statuses(405), post=statuses(None, **CASE_MANAGERS)
+    ),
+    # Children's files leaving and arriving (issue 18): the school's DSLs and deputies; everyone
+    # else finds no such transfer or file (404, audited). An empty POST is the form with its errors.
+    "transfer_list": Row(read_only=True, get=statuses(404, dsl=200, deputy=200, other_dsl=200)),
+    "transfer_detail": Row(read_only=True, args=lambda ctx: [ctx["transfer"].pk], get=statuses(404, dsl=200, deputy=200)),
+    "transfer_destination": Row(
+        args=lambda ctx: [ctx["transfer"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400)
+    ),
+    "transfer_send": Row(
+        args=lambda ctx: [ctx["transfer"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400)
+    ),
+    "transfer_cancel": Row(
+        args=lambda ctx: [ctx["transfer"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400)
+    ),
+    # Nothing has been sent, so there is no document yet: 404 for the leads too.
+    "transfer_document": Row(read_only=True, args=lambda ctx: [ctx["transfer"].pk], get=statuses(404)),
+    # The head reads a file that came (it joins the pupil's record); the DSLs answer it.
+    "received_detail": Row(
+        read_only=True, args=lambda ctx: [ctx["received"].pk], get=statuses(404, dsl=200, deputy=200, head=200)
+    ),
+    "received_accept": Row(
+        args=lambda ctx: [ctx["received"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400)
+    ),
+    "received_decline": Row(
+        args=lambda ctx: [ctx["received"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400)
+    ),
+    "pupil_leave": Row(args=lambda ctx: [ctx["pupil"].pk], get=statuses(404, dsl=200, deputy=200)),
+    # The pupil has not left: the pupil page again, saying to mark them as left first.
+    "transfer_start": Row(
+        args=lambda ctx: [ctx["pupil"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=302, deputy=302)
+    ),
+    # A link for a school without Safeguard (issue 18, part 4): public pages; a token that is no
+    # link of ours opens nothing, for anyone (the journey is tests/desk/test_transfer_links.py).
+    "transfer_link": Row(public=True, args=lambda ctx: ["no-such-link"], get=statuses(404, anon=404)),
+    "transfer_link_download": Row(read_only=True, public=True, args=lambda ctx: ["no-such-link"], get=statuses(404, anon=404)),
+    "transfer_link_confirm": Row(
+        public=True,
+        args=lambda ctx: ["no-such-link"],
+        post_only=True,
+        get=statuses(405, anon=405),
+        post=statuses(404, anon=404),
+    ),
+    # The world's transfer was not sent by a link: the leads are sent back to its page, saying so.
+    "transfer_link_reissue": Row(
+        args=lambda ctx: [ctx["transfer"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=302, deputy=302)
+    ),
+    # Another Safeguard (issue 18, part 3; the journeys are tests/desk/test_transfer_remote.py).
+    # The inbox and its answers' address are public, POST only, bytes only: an empty form POST
+    # is refused (415, and recorded) for anyone.
+    "transfer_inbox": Row(public=True, post_only=True, get=statuses(405, anon=405), post=statuses(415, anon=415)),
+    "transfer_inbox_ack": Row(public=True, post_only=True, get=statuses(405, anon=405), post=statuses(415, anon=415)),
+    # Instance-wide pages for any school's DSL or deputy (the other school's DSL too); others 403.
+    "transfer_send_to_us": Row(read_only=True, get=statuses(403, dsl=200, deputy=200, other_dsl=200)),
+    "transfer_peers": Row(
+        get=statuses(403, dsl=200, deputy=200, other_dsl=200), post=statuses(403, dsl=400, deputy=400, other_dsl=400)
+    ),
+    "transfer_inbox_upload": Row(
+        get=statuses(403, dsl=200, deputy=200, other_dsl=200), post=statuses(403, dsl=400, deputy=400, other_dsl=400)
+    ),
+    # No bundle uploaded in this session: back to the upload page, saying so.
+    "transfer_inbox_receipt": Row(read_only=True, get=statuses(403, dsl=302, deputy=302, other_dsl=302)),
+    # The world's transfer did not go to another Safeguard: its leads are sent back to its page.
+    "transfer_bundle": Row(read_only=True, args=lambda ctx: [ctx["transfer"].pk], get=statuses(404, dsl=302, deputy=302)),
+    "transfer_receipt": Row(args=lambda ctx: [ctx["transfer"].pk], get=statuses(404, dsl=302, deputy=302)),
+    # Files on paper (parts 4 and 6): an empty POST is the form with its errors. The world's
+    # received file has no PDF, so its download is a 404 for its readers too (they are not refused).
+    "transfer_receipt_by_hand": Row(
+        args=lambda ctx: [ctx["transfer"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400)
+    ),
+    "received_record_by_hand": Row(
+        args=lambda ctx: [ctx["pupil"].pk], get=statuses(404, dsl=200, deputy=200), post=statuses(404, dsl=400, deputy=400)
+    ),
+    "received_document": Row(read_only=True, args=lambda ctx: [ctx["received"].pk], get=statuses(404)),
     # The head's reports (safeguard/reports): DSLs, deputies and heads of their own school; other roles 403.
     "reports": Row(read_only=True, get=statuses(403, dsl=200, deputy=200, head=200, other_dsl=200)),
     "report_export": Row(
@@ -309,4 +388,68 @@ MATRIX: dict[str, Row] = {
         get=statuses(405),
         post=statuses(None, **CASE_MANAGERS_MOVE),
     ),
+    # Subject access requests (issue 19, part 4): the school's DSLs, deputies and the head; everyone
+    # else finds no such page (404, audited). The world's request is gathered, one passage withheld:
+    # an empty POST is the form with its errors (400); a move not possible now goes back to the page.
+    "sar_list": Row(read_only=True, get=statuses(404, dsl=200, deputy=200, head=200, other_dsl=200)),
+    "sar_new": Row(
+        get=statuses(404, dsl=200, deputy=200, head=200, other_dsl=200),
+        post=statuses(404, dsl=400, deputy=400, head=400, other_dsl=400),
+    ),
+    "sar_detail": Row(read_only=True, args=lambda ctx: [ctx["sar"].pk], get=statuses(404, dsl=200, deputy=200, head=200)),
+    "sar_gather": Row(
+        args=lambda ctx: [ctx["sar"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=302, deputy=302, head=302)
+    ),
+    "sar_withhold": Row(
+        args=lambda ctx: [ctx["sar"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400, head=400)
+    ),
+    "sar_undo": Row(
+        args=lambda ctx: [ctx["sar"].pk, ctx["sar_redaction"].pk],
+        post_only=True,
+        get=statuses(405),
+        post=statuses(404, dsl=400, deputy=400, head=400),
+    ),
+    "sar_reviewed": Row(
+        args=lambda ctx: [ctx["sar"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=302, deputy=302, head=302)
+    ),
+    # Not reviewed: back to the page, saying so.
+    "sar_release": Row(
+        args=lambda ctx: [ctx["sar"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=302, deputy=302, head=302)
+    ),
+    # Nothing released yet: no document, for anyone.
+    "sar_document": Row(read_only=True, args=lambda ctx: [ctx["sar"].pk], get=statuses(404)),
+    "sar_withdraw": Row(
+        args=lambda ctx: [ctx["sar"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400, head=400)
+    ),
+    # Retention (issue 19, parts 1, 2, 3 and 5): the school's DSLs, deputies and head; anyone else
+    # finds no such page or pupil (404, a pupil's refusal audited). Only the DSL sets the school's
+    # rule (the deputy and the head: 403). An empty POST is the form with its errors; the world has
+    # no destruction proposed, so approving or withdrawing one goes back to the pupil's page.
+    "retention": Row(read_only=True, get=statuses(404, dsl=200, deputy=200, head=200, other_dsl=200)),
+    "retention_rule_set": Row(
+        post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=403, head=403, other_dsl=400)
+    ),
+    "retention_pupil": Row(read_only=True, args=lambda ctx: [ctx["pupil"].pk], get=statuses(404, dsl=200, deputy=200, head=200)),
+    "retention_review": Row(
+        args=lambda ctx: [ctx["pupil"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400, head=400)
+    ),
+    "retention_hold_place": Row(
+        args=lambda ctx: [ctx["pupil"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400, head=400)
+    ),
+    "retention_hold_lift": Row(
+        args=lambda ctx: [ctx["legal_hold"].pk],
+        post_only=True,
+        get=statuses(405),
+        post=statuses(404, dsl=400, deputy=400, head=400),
+    ),
+    "destruction_propose": Row(
+        args=lambda ctx: [ctx["pupil"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=400, deputy=400, head=400)
+    ),
+    "destruction_approve": Row(
+        args=lambda ctx: [ctx["pupil"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=302, deputy=302, head=302)
+    ),
+    "destruction_withdraw": Row(
+        args=lambda ctx: [ctx["pupil"].pk], post_only=True, get=statuses(405), post=statuses(404, dsl=302, deputy=302, head=302)
+    ),
+    "data_protection": Row(read_only=True, get=statuses(404, dsl=200, deputy=200, head=200, other_dsl=200)),
 }

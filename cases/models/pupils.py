@@ -28,6 +28,10 @@ class Pupil(models.Model):
     open_to_social_care = models.BooleanField("open to children's social care", default=False)
     known_to_police = models.BooleanField("known to police or youth justice", default=False)
 
+    #: The pupil left the school's roll on this date (by hand, or by the MIS import); never deleted.
+    #: Marking a pupil as left starts the checklist for their child protection file (issue 18).
+    left_on = models.DateField("left the school on", null=True, blank=True)
+
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -56,6 +60,10 @@ class Pupil(models.Model):
     def upn_tail(self) -> str:
         """The end of the UPN: enough to tell two pupils of the same name apart, and no photograph."""
         return f"…{self.upn[-4:]}" if self.upn else ""
+
+    @property
+    def on_roll(self) -> bool:
+        return self.left_on is None
 
     @property
     def year_group_label(self) -> str:

@@ -17,6 +17,7 @@ from cases.pupil_import.values import (
     FLAG_FIELDS,
     HEADER_ALIASES,
     IDENTITY_FIELDS,
+    LEFT_ON_FIELD,
     MAX_BYTES,
     MAX_ROWS,
     NAME_MAX,
@@ -29,6 +30,7 @@ from cases.pupil_import.values import (
     normalise_upn,
     parse_date_of_birth,
     parse_flag,
+    parse_leaving_date,
     parse_year_group,
     year_group_label,
 )
@@ -50,6 +52,8 @@ class PupilRecord:
     looked_after: bool = False
     open_to_social_care: bool = False
     known_to_police: bool = False
+    #: From the optional leaving date column: None while on the roll.
+    left_on: date | None = None
 
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -63,6 +67,8 @@ def display_value(name: str, value) -> str:
     """A field's value as the report shows it."""
     if name == "date_of_birth":
         return format_date(value)
+    if name == LEFT_ON_FIELD:
+        return format_date(value) if value else "on the roll"
     if name == "year_group":
         return year_group_label(value)
     if isinstance(value, bool):
@@ -91,6 +97,11 @@ class ParsedFile:
     def flag_fields(self) -> tuple[str, ...]:
         """The flags this file has a column for: only those are compared and written."""
         return tuple(name for name in FLAG_FIELDS if name in self.columns)
+
+    @property
+    def has_left_on(self) -> bool:
+        """The file has a leaving date column (it is optional)."""
+        return LEFT_ON_FIELD in self.columns
 
 
 # --- Reading the file -----------------------------------------------------------------------------
@@ -163,7 +174,9 @@ def _map_columns(header: list[str]) -> tuple[dict[str, int], list[str], list[str
     return {name: index for name, (_, index) in chosen.items()}, ignored, notes
 
 
-def accepted_headings(names: Iterable[str] = (*IDENTITY_FIELDS, *FLAG_FIELDS)) -> list[tuple[str, tuple[str, ...], bool]]:
+def accepted_headings(
+    names: Iterable[str] = (*IDENTITY_FIELDS, *FLAG_FIELDS, LEFT_ON_FIELD),
+) -> list[tuple[str, tuple[str, ...], bool]]:
     """(field label, accepted headings, whether the column is required) for the upload page and refusals."""
     return [(FIELD_LABELS[name], HEADER_ALIASES[name], name in REQUIRED_FIELDS) for name in names]
 
@@ -235,9 +248,14 @@ def _read_row(number: int, cells: list[str], columns: dict[str, int], header: li
                 f"\u201c{raw.strip()}\u201d under \u201c{heading}\u201d is not yes or no: use Y or N (blank means no)"
             )
         flags[name] = value
+    left_on = None
+    if LEFT_ON_FIELD in columns:
+        left_on, problem = parse_leaving_date(_cell(cells, columns[LEFT_ON_FIELD]), today=today, date_of_birth=date_of_birth)
+        if problem:
+            problems.append(problem)
     record = None
     if not problems:
-        record = PupilRecord(upn=upn, date_of_birth=date_of_birth, year_group=year_group, **names, **flags)
+        record = PupilRecord(upn=upn, date_of_birth=date_of_birth, year_group=year_group, left_on=left_on, **names, **flags)
     return ParsedRow(
         row=number, upn=upn, name=normalise_name(f"{names['first_name']} {names['last_name']}"), record=record, problems=problems
     )

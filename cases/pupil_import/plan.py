@@ -14,6 +14,7 @@ from cases.pupil_import.values import (
     CHANGED,
     FIELD_LABELS,
     FLAG_FIELDS,
+    LEFT_ON_FIELD,
     REASSESS_FIELDS,
     REFUSED,
     REPORT_VERSION,
@@ -104,7 +105,9 @@ def plan_import(parsed: ParsedFile, existing: Mapping[str, PupilRecord]) -> Impo
     """Compare the file with the school's pupils (keyed by normalised UPN) and say what each row does.
 
     Pupils on Safeguard but not in the file are left as they are: their records stay with their
-    cases and chronology. A flag the file has no column for is left as it is, too.
+    cases and chronology. A flag the file has no column for is left as it is, too. A leaving date
+    (an optional column) marks a pupil as left; the import never un-marks one, nor moves a leaving
+    date already recorded.
     """
     compared = ("first_name", "last_name", "date_of_birth", "year_group", *parsed.flag_fields)
     in_file = {row.upn for row in parsed.rows}
@@ -127,13 +130,22 @@ def plan_import(parsed: ParsedFile, existing: Mapping[str, PupilRecord]) -> Impo
                 for name in compared
                 if getattr(current, name) != getattr(record, name)
             ]
+            if parsed.has_left_on and current.left_on is None and record.left_on is not None:
+                plan.changes.append(
+                    Change(
+                        LEFT_ON_FIELD,
+                        FIELD_LABELS[LEFT_ON_FIELD],
+                        display_value(LEFT_ON_FIELD, None),
+                        display_value(LEFT_ON_FIELD, record.left_on),
+                    )
+                )
             plan.action = CHANGED if plan.changes else UNCHANGED
         else:
             plan.action = ADDED
             plan.changes = [
                 Change(name, FIELD_LABELS[name], None, display_value(name, getattr(record, name)))
-                for name in ("date_of_birth", "year_group", *parsed.flag_fields)
-                if name not in FLAG_FIELDS or getattr(record, name)
+                for name in ("date_of_birth", "year_group", *parsed.flag_fields, LEFT_ON_FIELD)
+                if (name not in FLAG_FIELDS and name != LEFT_ON_FIELD) or getattr(record, name)
             ]
             other_upn = same_person.get(_identity(record))
             if other_upn and other_upn not in in_file:

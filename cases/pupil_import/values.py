@@ -39,7 +39,14 @@ FIELD_LABELS = {
     "looked_after": "looked-after child",
     "open_to_social_care": "open to children's social care",
     "known_to_police": "known to police or youth justice",
+    "left_on": "leaving date",
 }
+#: An optional column: the date a pupil leaves (or left) the roll. A pupil with one is marked as
+#: left, never deleted, and their child protection file's checklist starts (issue 18). The import
+#: never un-marks a pupil or moves a leaving date already recorded.
+LEFT_ON_FIELD = "left_on"
+#: A leaving date may be this many days ahead (the end of term, in the MIS before it comes).
+LEFT_ON_AHEAD_DAYS = 120
 
 #: Column headings as MIS exports spell them. Capitals, spaces and punctuation are ignored when
 #: matching. When a file has two columns for one field, the one listed first here is used
@@ -55,6 +62,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "looked_after": ("Looked After", "Looked After Child", "LAC", "CLA", "Child Looked After", "In Care"),
     "open_to_social_care": ("Open to Social Care", "Open to Children's Social Care", "Social Care"),
     "known_to_police": ("Known to Police", "Youth Justice", "Known to Youth Justice"),
+    "left_on": ("Leaving Date", "Date of Leaving", "Date Left", "Leave Date", "Left On"),
 }
 
 ADDED, CHANGED, UNCHANGED, REFUSED = "added", "changed", "unchanged", "refused"
@@ -135,13 +143,10 @@ def sentence(clause: str) -> str:
     return clause[:1].upper() + clause[1:] + ("" if clause.endswith(".") else ".")
 
 
-def parse_date_of_birth(raw: str, *, today: date) -> tuple[date | None, str | None]:
-    """DD/MM/YYYY (as UK MIS exports write it) or YYYY-MM-DD. Returns (date, None) or (None, problem)."""
-    text = raw.strip()
-    if not text:
-        return None, "there is no date of birth"
+def _read_day(text: str, what: str) -> tuple[date | None, str | None]:
+    """DD/MM/YYYY (as UK MIS exports write it) or YYYY-MM-DD, ``what`` naming the date in messages."""
     unreadable = (
-        f"the date of birth \u201c{text}\u201d is not a date Safeguard can read: "
+        f"the {what} \u201c{text}\u201d is not a date Safeguard can read: "
         "write it as day/month/year with the year in full, for example 03/03/2014"
     )
     ymd, dmy = _YMD.match(text), _DMY.match(text)
@@ -152,12 +157,37 @@ def parse_date_of_birth(raw: str, *, today: date) -> tuple[date | None, str | No
     else:
         return None, unreadable
     try:
-        value = date(year, month, day)
+        return date(year, month, day), None
     except ValueError:
         hint = " (dates are read as day/month/year)" if dmy and month > 12 >= day else ""
-        return None, f"the date of birth {text} is not a real date{hint}"
+        return None, f"the {what} {text} is not a real date{hint}"
+
+
+def parse_date_of_birth(raw: str, *, today: date) -> tuple[date | None, str | None]:
+    """DD/MM/YYYY (as UK MIS exports write it) or YYYY-MM-DD. Returns (date, None) or (None, problem)."""
+    text = raw.strip()
+    if not text:
+        return None, "there is no date of birth"
+    value, problem = _read_day(text, "date of birth")
+    if problem:
+        return None, problem
     problem = date_of_birth_problem(value, today=today)
     return (None, problem) if problem else (value, None)
+
+
+def parse_leaving_date(raw: str, *, today: date, date_of_birth: date | None) -> tuple[date | None, str | None]:
+    """A blank cell: still on the roll (None, None). Else the date, or (None, problem)."""
+    text = raw.strip()
+    if not text:
+        return None, None
+    value, problem = _read_day(text, "leaving date")
+    if problem:
+        return None, problem
+    if (value - today).days > LEFT_ON_AHEAD_DAYS:
+        return None, f"the leaving date {format_date(value)} is more than four months away"
+    if date_of_birth is not None and value < date_of_birth:
+        return None, f"the leaving date {format_date(value)} is before the date of birth"
+    return value, None
 
 
 def parse_year_group(raw: str) -> int | None:

@@ -22,6 +22,7 @@ from cases import pupil_import as mis
 from cases.models import CaseChild, CaseStatus, Pupil, PupilChange, PupilImport
 from cases.pupil_import import ImportPlan, ImportRefused, PupilRecord
 from cases.services.assessments import pupil_cases_reassess
+from cases.signals import pupils_left
 from safeguard.audit import audit_record
 from safeguard.models import School, User
 from safeguard.permissions import roles_at
@@ -38,7 +39,7 @@ def _require_lead(actor: User, school_id: int) -> None:
 
 
 def _record(pupil: Pupil) -> PupilRecord:
-    return PupilRecord(**{name: getattr(pupil, name) for name in ("upn", *mis.EDITABLE_FIELDS)})
+    return PupilRecord(**{name: getattr(pupil, name) for name in ("upn", *mis.EDITABLE_FIELDS, mis.LEFT_ON_FIELD)})
 
 
 def _school_pupils(school_id: int, *, lock: bool = False) -> dict[str, Pupil]:
@@ -136,6 +137,9 @@ def pupil_import_apply(*, actor: User, pupil_import: PupilImport) -> PupilImport
         Pupil.objects.bulk_update(changed, fields=sorted(written | {"updated_at"}), batch_size=_BATCH)
 
     reassessed = _reassess(actor, record.school_id, [pupils[row.upn] for row in changed_rows if row.reassess])
+    newly_left = [pupils[row.upn] for row in changed_rows if mis.LEFT_ON_FIELD in row.changed_fields]
+    if newly_left:
+        pupils_left.send(sender=PupilImport, pupils=newly_left, actor=actor)
     record.status = PupilImport.Status.APPLIED
     record.applied_at = now
     record.report = mis.with_reassessed(plan.to_json(), reassessed)

@@ -17,8 +17,9 @@ from safeguard.roles import CASE_READING_ROLES, needs_second_factor
 
 DEMO_TRUST = "Demo Learning Trust"
 SCHOOLS = [
-    {"name": "Northbrook Demo Academy", "code": "NDA"},
-    {"name": "Southmere Demo School", "code": "SDS"},
+    # URNs of the 99xxxx range, which Get Information about Schools does not use: invented.
+    {"name": "Northbrook Demo Academy", "code": "NDA", "urn": "990101"},
+    {"name": "Southmere Demo School", "code": "SDS", "urn": "990102"},
 ]
 
 #: email, full name, school index, roles

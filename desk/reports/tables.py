@@ -14,6 +14,7 @@ from django.db.models import Count, Window
 
 from desk.reports import charts, labels, selectors
 from desk.reports.periods import LONDON, Period
+from desk.transfers.selectors import transfers_timeliness
 from safeguard.conf import bounded_ids
 from safeguard.models import School
 
@@ -452,6 +453,7 @@ def report_page(school: School, period: Period, today: date, *, hidden: frozense
         "access": selectors.access_totals(school.pk, period),
         "burst_rule": f"{selectors.BURST_CASES} or more different cases within {selectors.BURST_MINUTES} minutes",
         "hours_words": selectors.out_of_hours_words(school),
+        "transfers": transfers_timeliness(school.pk, start=period.start, end=period.end),
     }
 
 

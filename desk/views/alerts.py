@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from cases.access import cases_visible_to
 from cases.alert_kinds import ALERT_KINDS as CASE_KINDS
+from desk.alert_kinds import ALERT_KINDS as DESK_KINDS
 from desk.forms import AlertPreferencesForm
 from referrals.alert_kinds import ALERT_KINDS as REFERRAL_KINDS
 from safeguard.alert_kinds import ALERT_KINDS as CORE_KINDS
@@ -19,7 +20,7 @@ from safeguard.selectors import notifications_inbox
 from safeguard.services import alert_preferences_update
 
 #: Every kind of alert, by the app that sends it.
-ALERT_KINDS = CORE_KINDS | CASE_KINDS | REFERRAL_KINDS
+ALERT_KINDS = CORE_KINDS | CASE_KINDS | REFERRAL_KINDS | DESK_KINDS
 
 
 def _visible(user, notifications):

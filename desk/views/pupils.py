@@ -10,9 +10,10 @@ from cases.access import get_pupil_for_reader
 from cases.selectors import pupils_supported, support_view_case_ids
 from cases.services.pupils import pupil_record_view
 from desk.selectors import pupil_page
+from desk.transfers.selectors import pupil_files
 from safeguard.permissions import roles_at
 from safeguard.refusals import refusal_record
-from safeguard.roles import READS_ALL_CASES, can_triage_concerns
+from safeguard.roles import READS_ALL_CASES, can_send_child_files, can_triage_concerns
 
 
 @require_GET
@@ -50,4 +51,6 @@ def pupil_detail(request, pk: int):
         viewer=request.user,
     )
     page["support_only"] = bool(support) and set(visible) <= support
+    if can_send_child_files(roles):
+        page["files"] = pupil_files(pupil)
     return render(request, "desk/pupil_detail.html", page)

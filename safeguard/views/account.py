@@ -50,6 +50,11 @@ def _recent(request) -> bool:
     return at is not None and time.time() - at < settings.SAFEGUARD_REAUTH_MINUTES * 60
 
 
+def recently_authenticated(request) -> bool:
+    """Whether this person proved who they are (password and code) within SAFEGUARD_REAUTH_MINUTES."""
+    return _recent(request)
+
+
 def session_proof(request) -> second_factor.SessionProof:
     return second_factor.SessionProof(verified=request.user.is_verified(), recent=_recent(request))
 

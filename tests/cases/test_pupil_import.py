@@ -57,6 +57,8 @@ def test_the_flag_fields_are_the_pupil_records_vulnerability_fields():
 
 
 ALIASES = [(name, alias) for name, aliases in mis.HEADER_ALIASES.items() for alias in aliases]
+#: The required columns' headings (the leaving date is optional: its own tests below).
+REQUIRED_ALIASES = [(name, alias) for name, alias in ALIASES if name in (*mis.IDENTITY_FIELDS, *mis.FLAG_FIELDS)]
 
 
 def test_no_heading_is_accepted_for_two_fields():
@@ -64,7 +66,7 @@ def test_no_heading_is_accepted_for_two_fields():
     assert len(normalised) == len(set(normalised))
 
 
-@pytest.mark.parametrize(("name", "alias"), ALIASES, ids=[f"{n}:{a}" for n, a in ALIASES])
+@pytest.mark.parametrize(("name", "alias"), REQUIRED_ALIASES, ids=[f"{n}:{a}" for n, a in REQUIRED_ALIASES])
 def test_every_accepted_heading_is_read(name, alias):
     header = list(HEADER)
     header[[*mis.IDENTITY_FIELDS, *mis.FLAG_FIELDS].index(name)] = alias
@@ -674,3 +676,70 @@ def test_another_schools_lead_gets_not_found_and_cannot_apply(school, dsl, other
     assert not Pupil.objects.filter(upn=UPN_A).exists()
     record.refresh_from_db()
     assert record.status == PupilImport.Status.PREVIEWED
+
+
+# --- The optional leaving date (issue 18: a leaver's file is sent on) -----------------------------
+
+LEAVING = [*HEADER, "Leaving Date"]
+
+
+@pytest.mark.parametrize("alias", mis.HEADER_ALIASES["left_on"])
+def test_every_leaving_date_heading_is_read(alias):
+    parsed = parse([[*row(), "20/11/2026"]], [*HEADER, alias])
+    assert parsed.columns["left_on"] == alias
+    assert parsed.rows[0].record.left_on == date(2026, 11, 20)
+
+
+def test_a_blank_leaving_date_is_still_on_the_roll_and_no_column_is_fine():
+    assert only_row([[*row(), ""]], LEAVING).record.left_on is None
+    assert only_row([row()]).record.left_on is None
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("31/02/2026", "the leaving date 31/02/2026 is not a real date"),
+        ("next week", "the leaving date \u201cnext week\u201d is not a date Safeguard can read"),
+        ("01/06/2027", "the leaving date 01/06/2027 is more than four months away"),
+        ("01/01/2010", "the leaving date 01/01/2010 is before the date of birth"),
+    ],
+)
+def test_a_bad_leaving_date_refuses_the_row_in_words(value, problem):
+    parsed = only_row([[*row(), value]], LEAVING)
+    assert parsed.record is None
+    assert any(p.startswith(problem) for p in parsed.problems), parsed.problems
+
+
+def test_the_import_marks_a_leaver_and_starts_the_checklist_for_their_file(school, dsl, ava):
+    from cases.models import FileTransfer
+
+    make_case(actor=dsl, school=school, pupils=[ava])
+    left = timezone.localdate() - timedelta(days=1)
+    record = upload(school, dsl, [[*ava_row(ava), uk(left)]], LEAVING)
+    report = mis.report_from_json(record.report)
+    assert [(c.label, c.old, c.new) for c in report.changed_rows[0].changes] == [("leaving date", "on the roll", uk(left))]
+    pupil_import_apply(actor=dsl, pupil_import=record)
+    ava.refresh_from_db()
+    assert ava.left_on == left
+    transfer = FileTransfer.objects.get(pupil=ava)
+    assert transfer.status == "to_send" and transfer.left_on == left
+    assert AuditEvent.objects.filter(action="desk.pupil.marked_left", extra__by="import").exists()
+
+
+def test_the_import_never_unmarks_a_leaver_nor_moves_their_date(school, dsl, ava):
+    Pupil.objects.filter(pk=ava.pk).update(left_on=date(2026, 10, 1))
+    for cell in ("", uk(timezone.localdate())):
+        record = upload(school, dsl, [[*ava_row(ava), cell]], LEAVING)
+        assert mis.report_from_json(record.report).changed_rows == []
+        pupil_import_apply(actor=dsl, pupil_import=record)
+        ava.refresh_from_db()
+        assert ava.left_on == date(2026, 10, 1)
+
+
+def test_a_leaver_with_nothing_on_record_has_no_file_to_send(school, dsl, ava):
+    from cases.models import FileTransfer
+
+    pupil_import_apply(actor=dsl, pupil_import=upload(school, dsl, [[*ava_row(ava), uk(timezone.localdate())]], LEAVING))
+    ava.refresh_from_db()
+    assert ava.left_on == timezone.localdate()
+    assert not FileTransfer.objects.exists()

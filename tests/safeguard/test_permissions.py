@@ -52,6 +52,14 @@ REFUSAL_ACTIONS = {
     "cases.concern.access_refused",
     "cases.pupil.access_refused",
     "cases.pupil_import.access_refused",
+    "desk.transfer.access_refused",
+    "desk.received_file.access_refused",
+    # Subject access requests (issue 19, part 4).
+    "desk.sar.access_refused",
+    # The public transfer inbox refusing what is not a bundle (issue 18, part 3).
+    "desk.transfer_inbox.refused",
+    # Retention (issue 19): a pupil's retention page or a legal hold refused.
+    "desk.retention.access_refused",
 }
 
 

@@ -18,7 +18,8 @@ from desk.demo.people import (
     assert_not_production,
     under_13_today,
 )
-from safeguard.models import User
+from desk.demo.transfers import moving_pupil
+from safeguard.models import School, User
 from safeguard.roles import Role, needs_second_factor
 
 #: How many under-13 pupils to name per year group: enough to try criterion C3 with.
@@ -57,9 +58,25 @@ class Command(BaseCommand):
         write(f"  {'':<26} {self._second_factor(email, [], required=True)}")
         write("")
         self._under_13()
+        self._moving()
         write("")
         write("Web server, Celery worker and Celery beat run together; press Ctrl-C once to stop them all.")
         write(line)
+
+    def _moving(self) -> None:
+        """The demo pupil whose family is moving to the second demo school (issue 18)."""
+        school = School.objects.filter(name=SCHOOLS[0]["name"]).first()
+        if school is None:
+            return
+        pupil = moving_pupil(school)
+        if pupil.left_on is not None:
+            return
+        self.stdout.write("")
+        self.stdout.write(
+            f"A child's file to send: {pupil.full_name} ({pupil.year_group_label}) is moving to {SCHOOLS[1]['name']}. "
+            "As the DSL, open their pupil page, mark them as leaving, and send their file; then log in as "
+            "dsl@other.example to accept it."
+        )
 
     def _second_factor(self, email: str, roles: list[str], *, required: bool = False) -> str:
         """``required``: a second factor is needed whatever the roles (the trust's safeguarding lead)."""

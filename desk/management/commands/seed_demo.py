@@ -32,6 +32,8 @@ from desk.demo.people import (
     has_demo_second_factor,
 )
 from desk.demo.reports import seed_demo_report_history
+from desk.demo.retention import seed_demo_retention
+from desk.demo.transfers import seed_demo_transfers
 from safeguard.models import School, StaffRole, Trust, TrustLead, User
 from safeguard.second_factor import APP_DEVICE_NAME, BACKUP_DEVICE_NAME, has_second_factor
 from safeguard.services import trust_lead_appoint
@@ -91,6 +93,8 @@ class Command(BaseCommand):
         case_grant_trust_lead(actor=users["dsl@demo.example"], case=first_case, user=lead)
 
         seed_demo_report_history(school=schools[0], users=users, today=today)
+        seed_demo_transfers(schools=schools, users=users, today=today)
+        seed_demo_retention(schools=schools, users=users, today=today)
 
 
 def demo_trust_lead(trust: Trust) -> User | None:
