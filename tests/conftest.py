@@ -14,20 +14,6 @@ from tests.sessions import verify_second_factor
 REQUIRE_SERVICES = os.environ.get("SAFEGUARD_REQUIRE_SERVICES") == "1"
 
 
-@pytest.fixture(autouse=True)
-def _routes_after_a_flush(request):
-    """A transactional test starts from a database an earlier one flushed, which empties what the
-    migrations loaded (the reporting routes' catalogue): load it again for each such test."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
-        return
-    request.getfixturevalue("transactional_db")
-    from referrals.catalogue import load_routes
-    from referrals.models import Route
-
-    load_routes(Route)
-
-
 @pytest.fixture
 def school_hours():
     """Now is 10:30 on the next weekday: an alert's email goes at once rather than waiting for the

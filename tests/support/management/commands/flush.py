@@ -4,6 +4,11 @@ TransactionTestCase (pytest-django's ``transactional_db``) empties every table a
 with ``flush``; the triggers would rightly refuse that for the audit events (migration 0002) and
 the verification records (migration 0007). This app is only installed by tests/settings.py, so
 production's flush still cannot touch the audit log.
+
+The flush also empties what the migrations loaded (the reporting routes' catalogue), which every
+later test expects to find, so it is loaded again afterwards: whichever test follows a
+transactional one (by marker, by the ``transactional_db`` fixture or by ``live_server``) starts from
+the database the migrations made.
 """
 
 import importlib
@@ -25,9 +30,14 @@ class Command(DjangoFlush):
                 for sql in statements[connection.vendor][1]:
                     cursor.execute(sql)
         try:
-            return super().handle(**options)
+            result = super().handle(**options)
         finally:
             with connection.cursor() as cursor:
                 for statements in TRIGGERS:
                     for sql in statements[connection.vendor][0]:
                         cursor.execute(sql)
+        from referrals.catalogue import load_routes
+        from referrals.models import Route
+
+        load_routes(Route)
+        return result
