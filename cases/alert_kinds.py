@@ -21,5 +21,10 @@ ALERT_KINDS = {
     "case_assigned": {"words": "You were assigned to a case", "roles": {Role.PASTORAL}},
     # To the trust's safeguarding lead, who holds no school role: no choice offered (at once).
     "case_granted": {"words": "A case was granted to you (the trust's safeguarding lead)", "roles": set()},
+    # The nightly pupil import refused a file (issue 20): the IT admin fixes the export, the DSLs know the roll is stale.
+    "roll_import_failed": {
+        "words": "The nightly pupil import could not use the MIS's file",
+        "roles": {Role.IT_ADMIN, Role.DSL, Role.DEPUTY_DSL},
+    },
     "needs_assignee": {"words": "Cases that need someone new assigned", "roles": {Role.DSL, Role.DEPUTY_DSL}},
 }

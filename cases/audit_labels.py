@@ -56,6 +56,8 @@ ACTION_WORDS = {
     "cases.pupil_import.previewed": "Checked a pupil import",
     "cases.pupil_import.applied": "Imported pupils",
     "cases.pupil_import.viewed": "Read a pupil import's report",
+    "cases.pupil_import.failed": "The nightly pupil import refused a file",
+    "cases.roll_feed.saved": "Set up the nightly pupil import",
     "cases.pupil_import.access_refused": "Was refused a pupil import",
 }
 

@@ -272,13 +272,23 @@ SEARCH_LIMIT = 20
 RECENT_IMPORTS = 20
 
 
+def nightly_imports(school, limit: int = 10) -> list[PupilImport]:
+    """The nightly import's last files: outcome and counts only (the page is the IT admin's too)."""
+    return list(
+        PupilImport.objects.filter(school=school, source=PupilImport.Source.NIGHTLY)
+        .defer("content", "report")
+        .annotate(counts=F("report__counts"), marked_left=F("report__left_by_absence"))
+        .order_by("-uploaded_at", "-id")[:limit]
+    )
+
+
 def recent_pupil_imports(school) -> list[PupilImport]:
     # The content and the full report can be megabytes each: the list reads only the counts.
     return list(
         PupilImport.objects.filter(school=school)
         .select_related("uploaded_by")
         .defer("content", "report")
-        .annotate(counts=F("report__counts"))
+        .annotate(counts=F("report__counts"), marked_left=F("report__left_by_absence"))
         .order_by("-uploaded_at", "-pk")[:RECENT_IMPORTS]
     )
 

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from cases.selectors import assignment_mismatches
+from cases.services.roll_feed import check_all
 
 logger = logging.getLogger(__name__)
 
@@ -17,3 +18,9 @@ def check_assignments() -> int:
         # Ids and the kind of mismatch only: no case content.
         logger.error("Assignment check: case %s, user %s: %s.", case_id, user_id, problem)
     return len(mismatches)
+
+
+@shared_task(name="cases.tasks.import_rolls", ignore_result=True)
+def import_rolls() -> dict[int, str]:
+    """Every few minutes: each school's folder of MIS exports, imported when a new file is complete."""
+    return check_all()

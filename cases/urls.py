@@ -31,6 +31,7 @@ urlpatterns = [
 pupil_urlpatterns = [
     path("import/", pupils.pupil_import, name="pupil_import"),
     path("import/<int:pk>/", pupils.pupil_import_detail, name="pupil_import_detail"),
+    path("nightly/", pupils.roll_feed, name="roll_feed"),
     path("search/", pupils.pupil_search, name="pupil_search"),
     path("<int:pk>/edit/", pupils.pupil_edit, name="pupil_edit"),
 ]

@@ -215,6 +215,9 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain": {"task": "safeguard.tasks.verify_audit_chain", "schedule": crontab(hour=2, minute=15)},
     # Who may read a case (guardian's permission) and the assignments' history agree.
     "check-assignments": {"task": "cases.tasks.check_assignments", "schedule": crontab(hour=2, minute=30)},
+    # The MIS's nightly pupil export (issue 20): a look at each school's folder (one stat when
+    # nothing is new); a file is imported at the first look after it has stopped changing.
+    "import-rolls": {"task": "cases.tasks.import_rolls", "schedule": 10 * 60.0},
     # Refusals in quick succession are one counted audit event: close the bursts that have ended.
     "close-refusal-bursts": {"task": "safeguard.tasks.close_refusal_bursts", "schedule": 5 * 60.0},
     # Children's files due, overdue or with no receipt (issue 18): each reminder is sent once, so
@@ -403,6 +406,9 @@ LOGGING = {
 
 # --- Attachments: stored outside the web root, served only through the permission gateway -----
 ATTACHMENT_ROOT = VAR_DIR / "attachments"
+#: The nightly pupil import (issue 20) reads only folders inside this one: where the MIS's
+#: scheduled export is saved (a share mounted on the worker, for example).
+SAFEGUARD_ROLL_ROOT = Path(env_str("SAFEGUARD_ROLL_ROOT", str(VAR_DIR / "roll"))).resolve()
 ATTACHMENT_MAX_MB = env_int("SAFEGUARD_ATTACHMENT_MAX_MB", 10, minimum=1, maximum=100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

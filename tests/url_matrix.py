@@ -272,6 +272,11 @@ MATRIX: dict[str, Row] = {
         get=statuses(404, dsl=200, deputy=200),
         post=statuses(404, dsl=302, deputy=302),  # an import with nothing to apply: refused, back to its report
     ),
+    # The nightly import (issue 20): the IT admin sets it up; the DSLs see how it went and change nothing.
+    "roll_feed": Row(
+        get=statuses(403, dsl=200, deputy=200, other_dsl=200, it_admin=200),
+        post=statuses(403, dsl=403, deputy=403, other_dsl=403, it_admin=200),  # an empty form: shown again with its errors
+    ),
     "pupil_search": Row(read_only=True, get=statuses(403, dsl=200, deputy=200, other_dsl=200), query="?q=Te"),
     # The header's search box: whoever reads cases (pastoral staff find only their own); 403 for the rest.
     "search": Row(

@@ -14,7 +14,7 @@ from cases.forms.disclosures import (
     RemoveChildForm,
     pupil_label,
 )
-from cases.forms.pupils import PupilEditForm, PupilImportForm
+from cases.forms.pupils import PupilEditForm, PupilImportForm, RollFeedForm
 
 __all__ = [
     "DATETIME_LOCAL",
@@ -33,6 +33,7 @@ __all__ = [
     "OtherChildRowForm",
     "PupilEditForm",
     "PupilImportForm",
+    "RollFeedForm",
     "PupilRecordForm",
     "PupilRowForm",
     "RemoveChildForm",

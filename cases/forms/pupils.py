@@ -98,3 +98,43 @@ class PupilEditForm(forms.Form):
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in mis.EDITABLE_FIELDS}
+
+
+class RollFeedForm(forms.Form):
+    """The nightly import's settings (the IT admin): where the file lands and how to read it."""
+
+    enabled = forms.BooleanField(label="Import the roll from this folder every night", required=False, initial=True)
+    folder = forms.CharField(
+        label="Folder the MIS saves its export to",
+        max_length=200,
+        help_text="Inside the folder Safeguard's worker reads from (shown above), for example \u201cmis/pupils\u201d.",
+        error_messages={"required": "Give the folder the MIS saves its export to."},
+    )
+    preset = forms.ChoiceField(label="The school's MIS", choices=mis.MIS_PRESET_LABELS.items())
+    settle_minutes = forms.IntegerField(
+        label="Minutes a file must be unchanged before it is read",
+        min_value=1,
+        max_value=240,
+        initial=10,
+        help_text="So that a file the MIS is still writing is never read half-written.",
+        error_messages={"min_value": "Give at least 1 minute.", "max_value": "Give at most 240 minutes (4 hours)."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in mis.HEADER_ALIASES:
+            self.fields[f"heading_{name}"] = forms.CharField(
+                label=f"Heading of the {mis.FIELD_LABELS[name]} column",
+                max_length=80,
+                required=False,
+                help_text="Leave empty to use the MIS's usual heading.",
+            )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save the nightly import"))
+
+    @property
+    def heading_fields(self):
+        return [self[f"heading_{name}"] for name in mis.HEADER_ALIASES]
+
+    def headings(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(f"heading_{name}") or "" for name in mis.HEADER_ALIASES}

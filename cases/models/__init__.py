@@ -34,7 +34,7 @@ from cases.models.disclosures import (
     ImageryKindChoice,
     OtherChild,
 )
-from cases.models.pupils import Pupil, PupilChange, PupilImport
+from cases.models.pupils import Pupil, PupilChange, PupilImport, RollFeed
 from cases.models.restrictions import (
     READ_GRANTED_PERMISSION,
     READ_RESTRICTED_PERMISSION,
@@ -141,6 +141,7 @@ __all__ = [
     "Pupil",
     "PupilChange",
     "PupilImport",
+    "RollFeed",
     "SearchEntry",
     "SearchKind",
     "_attachment_path",  # named by migration 0006

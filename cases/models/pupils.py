@@ -100,9 +100,21 @@ class PupilImport(models.Model):
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "Checked, not yet imported"
         APPLIED = "applied", "Imported"
+        #: The nightly import could not use the file: kept with the reason, nothing changed.
+        FAILED = "failed", "Not imported"
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Uploaded"
+        NIGHTLY = "nightly", "Nightly from the MIS"
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    #: Who uploaded it; empty for the nightly import, which no person starts.
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.UPLOAD)
+    #: Why the nightly import refused the file, in the DSL's words (never a row's content).
+    problem = models.TextField(blank=True)
+    #: The nightly file's name, size, modification time and SHA-256: the same file is read once.
+    fingerprint = models.CharField(max_length=200, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
     filename = models.CharField(max_length=200)
     content = models.TextField()
@@ -115,3 +127,37 @@ class PupilImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class RollFeed(models.Model):
+    """Where the school's MIS drops its nightly pupil export, and how to read it (set by the IT admin).
+
+    ``folder`` is relative to ``settings.SAFEGUARD_ROLL_ROOT``: the IT admin cannot point the worker
+    at any other folder on the server. The newest CSV file there is imported once it has stopped
+    changing (its size and modification time the same at two looks, and older than
+    ``settle_minutes``), with the usual import's checks; pupils on Safeguard who are not in it are
+    marked as left on that day."""
+
+    class Preset(models.TextChoices):
+        SIMS = "sims", "SIMS"
+        ARBOR = "arbor", "Arbor"
+        BROMCOM = "bromcom", "Bromcom"
+        CUSTOM = "custom", "Another MIS (headings set here)"
+
+    school = models.OneToOneField(School, on_delete=models.PROTECT, related_name="roll_feed")
+    enabled = models.BooleanField(default=True)
+    folder = models.CharField(max_length=200)
+    preset = models.CharField(max_length=10, choices=Preset.choices, default=Preset.SIMS)
+    #: field → the heading the school's report uses, where it differs from the preset.
+    headings = models.JSONField(default=dict, blank=True)
+    settle_minutes = models.PositiveSmallIntegerField(default=10)
+    #: The file seen at the last look, not yet imported: "name|size|mtime" (to see it is complete).
+    seen = models.CharField(max_length=300, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    #: What the last look found, in words for the IT admin (no pupil's data).
+    last_outcome = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Nightly roll import for school {self.school_id}"

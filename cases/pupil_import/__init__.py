@@ -46,10 +46,13 @@ from cases.pupil_import.values import (
     MAX_BYTES,
     MAX_ROWS,
     MAX_YEAR_GROUP,
+    MIS_PRESET_LABELS,
+    MIS_PRESETS,
     NAME_MAX,
     REASSESS_FIELDS,
     RECEPTION,
     REFUSED,
+    REQUIRED_FIELDS,
     UNCHANGED,
     ImportRefused,
     date_of_birth_problem,
@@ -67,6 +70,9 @@ from cases.pupil_import.values import (
 )
 
 __all__ = [
+    "REQUIRED_FIELDS",
+    "MIS_PRESETS",
+    "MIS_PRESET_LABELS",
     "HEADER_ALIASES",
     "ACTIONS",
     "ADDED",

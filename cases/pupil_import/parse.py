@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 
@@ -145,14 +145,23 @@ def _delimiter(text: str) -> str:
     return max(_DELIMITERS, key=first.count) if any(d in first for d in _DELIMITERS) else ","
 
 
-def _map_columns(header: list[str]) -> tuple[dict[str, int], list[str], list[str]]:
-    """Which column holds which field; the columns ignored; notes on columns that were doubled."""
+def _map_columns(header: list[str], headings: Mapping[str, str] | None = None) -> tuple[dict[str, int], list[str], list[str]]:
+    """Which column holds which field; the columns ignored; notes on columns that were doubled.
+
+    ``headings`` (field → the heading the school's MIS report uses, set once in the nightly
+    import's settings) comes before the usual headings: a heading named there means that field
+    and no other, and the field is read from no other column."""
+    index_of = _ALIAS_INDEX
+    if headings:
+        named = {normalise_header(text): name for name, text in headings.items() if text.strip()}
+        index_of = {key: value for key, value in _ALIAS_INDEX.items() if value[0] not in named.values()}
+        index_of.update({key: (name, -1) for key, name in named.items()})
     chosen: dict[str, tuple[int, int]] = {}  # field → (rank of the alias, column index)
     ignored: list[str] = []
     notes: list[str] = []
     for index, heading in enumerate(header):
         shown = heading.strip().lstrip("\ufeff")
-        match = _ALIAS_INDEX.get(normalise_header(heading))
+        match = index_of.get(normalise_header(heading))
         if match is None:
             if shown:
                 ignored.append(shown)
@@ -261,9 +270,10 @@ def _read_row(number: int, cells: list[str], columns: dict[str, int], header: li
     )
 
 
-def parse_csv(text: str, *, today: date) -> ParsedFile:
+def parse_csv(text: str, *, today: date, headings: Mapping[str, str] | None = None) -> ParsedFile:
     """Read every row of an MIS export. A file that cannot be read at all raises ImportRefused;
-    a row that cannot be read is kept, with every reason, so the report can show them all."""
+    a row that cannot be read is kept, with every reason, so the report can show them all.
+    ``headings``: the school's own column names, field by field (see ``_map_columns``)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         records = list(reader)
@@ -274,11 +284,11 @@ def parse_csv(text: str, *, today: date) -> ParsedFile:
         ) from None
     # Some exports put a title above the headings: the headings are the first row with a UPN column.
     header_at = next(
-        (i for i, cells in enumerate(records[:_HEADER_SEARCH_ROWS]) if "upn" in _map_columns(cells)[0]),
+        (i for i, cells in enumerate(records[:_HEADER_SEARCH_ROWS]) if "upn" in _map_columns(cells, headings)[0]),
         next((i for i, cells in enumerate(records) if any(c.strip() for c in cells)), 0),
     )
     header = records[header_at] if records else []
-    columns, ignored, notes = _map_columns(header)
+    columns, ignored, notes = _map_columns(header, headings)
     missing = [name for name in REQUIRED_FIELDS if name not in columns]
     if missing:
         raise ImportRefused(_missing_columns_message(missing, header))

@@ -65,6 +65,52 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "left_on": ("Leaving Date", "Date of Leaving", "Date Left", "Leave Date", "Left On"),
 }
 
+#: The column names of the pupil report each MIS exports by default, for the nightly import's
+#: settings (the IT admin picks one, then changes any heading the school's own report renamed).
+#: A field left out is found by the usual headings above.
+MIS_PRESETS: dict[str, dict[str, str]] = {
+    "sims": {
+        "upn": "UPN",
+        "first_name": "Legal Forename",
+        "last_name": "Legal Surname",
+        "date_of_birth": "DOB",
+        "year_group": "Year",
+        "child_protection_plan": "Child Protection Plan",
+        "child_in_need_plan": "Child in Need",
+        "looked_after": "In Care",
+        "open_to_social_care": "Open to Social Care",
+        "known_to_police": "Youth Justice",
+        "left_on": "Date of Leaving",
+    },
+    "arbor": {
+        "upn": "UPN",
+        "first_name": "Legal First Name",
+        "last_name": "Legal Last Name",
+        "date_of_birth": "Date of Birth",
+        "year_group": "Year Group",
+        "child_protection_plan": "CP Plan",
+        "child_in_need_plan": "CIN Plan",
+        "looked_after": "Looked After",
+        "open_to_social_care": "Open to Children's Social Care",
+        "known_to_police": "Known to Police",
+        "left_on": "Leaving Date",
+    },
+    "bromcom": {
+        "upn": "UPN",
+        "first_name": "Legal Forename",
+        "last_name": "Legal Surname",
+        "date_of_birth": "Date Of Birth",
+        "year_group": "NC Year",
+        "child_protection_plan": "Child Protection Plan",
+        "child_in_need_plan": "Child In Need",
+        "looked_after": "Child Looked After",
+        "open_to_social_care": "Social Care",
+        "known_to_police": "Known to Youth Justice",
+        "left_on": "Leave Date",
+    },
+}
+MIS_PRESET_LABELS = {"sims": "SIMS", "arbor": "Arbor", "bromcom": "Bromcom", "custom": "Another MIS (headings set here)"}
+
 ADDED, CHANGED, UNCHANGED, REFUSED = "added", "changed", "unchanged", "refused"
 ACTIONS = (ADDED, CHANGED, UNCHANGED, REFUSED)
 REPORT_VERSION = 1

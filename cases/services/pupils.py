@@ -42,7 +42,7 @@ def _record(pupil: Pupil) -> PupilRecord:
     return PupilRecord(**{name: getattr(pupil, name) for name in ("upn", *mis.EDITABLE_FIELDS, mis.LEFT_ON_FIELD)})
 
 
-def _school_pupils(school_id: int, *, lock: bool = False) -> dict[str, Pupil]:
+def school_pupils(school_id: int, *, lock: bool = False) -> dict[str, Pupil]:
     """The school's pupils keyed by normalised UPN (UPNs typed by hand may have odd spacing)."""
     qs = Pupil.objects.filter(school_id=school_id)
     if lock:
@@ -50,9 +50,10 @@ def _school_pupils(school_id: int, *, lock: bool = False) -> dict[str, Pupil]:
     return {mis.normalise_upn(p.upn): p for p in qs}
 
 
-def _plan(text: str, pupils: dict[str, Pupil]) -> ImportPlan:
+def plan_for(text: str, pupils: dict[str, Pupil], *, headings: dict[str, str] | None = None) -> ImportPlan:
+    """The plan for a file against the pupils as they are (ValidationError on ``file`` if unreadable)."""
     try:
-        parsed = mis.parse_csv(text, today=timezone.localdate())
+        parsed = mis.parse_csv(text, today=timezone.localdate(), headings=headings)
     except ImportRefused as refused:
         raise ValidationError({"file": refused.message}) from None
     return mis.plan_import(parsed, {upn: _record(p) for upn, p in pupils.items()})
@@ -76,7 +77,7 @@ def pupil_import_preview(*, actor: User, school: School, filename: str, data: by
         text = mis.decode_upload(data)
     except ImportRefused as refused:
         raise ValidationError({"file": refused.message}) from None
-    plan = _plan(text, _school_pupils(school.pk))
+    plan = plan_for(text, school_pupils(school.pk))
     record = PupilImport.objects.create(
         school=school,
         uploaded_by=actor,
@@ -105,10 +106,12 @@ def pupil_import_apply(*, actor: User, pupil_import: PupilImport) -> PupilImport
     """
     record = PupilImport.objects.select_for_update(of=("self",)).select_related("school").get(pk=pupil_import.pk)
     _require_lead(actor, record.school_id)
+    if record.status == PupilImport.Status.FAILED:
+        raise ValidationError("This file was not imported, for the reason shown: nothing can be imported from it.")
     if record.status == PupilImport.Status.APPLIED:
         raise ValidationError(f"This file was already imported on {timezone.localtime(record.applied_at):%-d %B %Y at %H:%M}.")
-    pupils = _school_pupils(record.school_id, lock=True)
-    plan = _plan(record.content, pupils)
+    pupils = school_pupils(record.school_id, lock=True)
+    plan = plan_for(record.content, pupils)
     refused = plan.counts[mis.REFUSED]
     if refused:
         rows = "1 row is" if refused == 1 else f"{refused} rows are"
@@ -118,6 +121,22 @@ def pupil_import_apply(*, actor: User, pupil_import: PupilImport) -> PupilImport
     if not plan.can_apply:
         raise ValidationError("Nothing was imported: the file has no pupils in it.")
 
+    apply_plan(record=record, plan=plan, pupils=pupils, actor=actor)
+    return record
+
+
+def apply_plan(
+    *,
+    record: PupilImport,
+    plan: ImportPlan,
+    pupils: dict[str, Pupil],
+    actor: User | None,
+    absent_left_on=None,
+    absent: list[Pupil] = (),
+) -> None:
+    """Write a plan with no refused row (inside the caller's transaction, ``pupils`` locked), mark
+    the record applied and audit it. ``absent``: pupils on roll who are not in a whole-roll file
+    (the nightly import), marked as left on ``absent_left_on``; ``actor`` is None for that import."""
     now = timezone.now()
     Pupil.objects.bulk_create(
         (Pupil(school_id=record.school_id, **row.record.as_dict()) for row in plan.rows if row.action == mis.ADDED),
@@ -135,14 +154,23 @@ def pupil_import_apply(*, actor: User, pupil_import: PupilImport) -> PupilImport
         changed.append(pupil)
     if changed:
         Pupil.objects.bulk_update(changed, fields=sorted(written | {"updated_at"}), batch_size=_BATCH)
+    for pupil in absent:
+        pupil.left_on = absent_left_on
+        pupil.updated_at = now
+    if absent:
+        Pupil.objects.bulk_update(absent, fields=[mis.LEFT_ON_FIELD, "updated_at"], batch_size=_BATCH)
 
     reassessed = _reassess(actor, record.school_id, [pupils[row.upn] for row in changed_rows if row.reassess])
-    newly_left = [pupils[row.upn] for row in changed_rows if mis.LEFT_ON_FIELD in row.changed_fields]
+    newly_left = [pupils[row.upn] for row in changed_rows if mis.LEFT_ON_FIELD in row.changed_fields] + list(absent)
     if newly_left:
         pupils_left.send(sender=PupilImport, pupils=newly_left, actor=actor)
     record.status = PupilImport.Status.APPLIED
     record.applied_at = now
     record.report = mis.with_reassessed(plan.to_json(), reassessed)
+    if absent:
+        record.report["left_by_absence"] = len(absent)
+        # Who, for the DSLs' report (the page that lists the file's pupils anyway).
+        record.report["left_pupils"] = [{"upn": p.upn, "name": p.full_name} for p in sorted(absent, key=lambda p: p.upn)]
     record.save(update_fields=["status", "applied_at", "report"])
     counts = plan.counts
     audit_record(
@@ -156,9 +184,9 @@ def pupil_import_apply(*, actor: User, pupil_import: PupilImport) -> PupilImport
             "unchanged": counts[mis.UNCHANGED],
             "not_in_file": plan.not_in_file,
             "reassessed_cases": reassessed,
+            **({"source": record.source, "marked_left": len(absent)} if record.source != PupilImport.Source.UPLOAD else {}),
         },
     )
-    return record
 
 
 def _reassess(actor: User, school_id: int, pupils: list[Pupil]) -> int:

@@ -8,16 +8,16 @@ school where the user is a lead (404 otherwise: another school's pupils are neve
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from cases import pupil_import as mis
 from cases.access import get_pupil_for_lead, get_pupil_import_for_lead
-from cases.forms import PupilEditForm, PupilImportForm
-from cases.models import PupilImport
-from cases.selectors import SEARCH_MIN_LENGTH, recent_pupil_imports, search_pupils
+from cases.forms import PupilEditForm, PupilImportForm, RollFeedForm
+from cases.models import PupilImport, RollFeed
+from cases.selectors import SEARCH_MIN_LENGTH, nightly_imports, recent_pupil_imports, search_pupils
 from cases.services.pupils import (
     pupil_import_apply,
     pupil_import_preview,
@@ -26,8 +26,12 @@ from cases.services.pupils import (
     pupil_search_record,
     pupil_update,
 )
+from cases.services.roll_feed import roll_feed_save, roll_root
 from cases.views.common import lead_school
 from safeguard.forms import add_service_errors
+from safeguard.permissions import roles_at
+from safeguard.roles import SAFEGUARDING_LEADS, can_manage_staff
+from safeguard.selectors import current_school
 
 # --- Views ---------------------------------------------------------------------------------------
 
@@ -47,7 +51,13 @@ def pupil_import(request):
     return render(
         request,
         "cases/pupils/import.html",
-        {"school": school, "form": form, "imports": recent_pupil_imports(school), "headings": mis.accepted_headings()},
+        {
+            "school": school,
+            "form": form,
+            "imports": recent_pupil_imports(school),
+            "headings": mis.accepted_headings(),
+            "feed": RollFeed.objects.filter(school=school).first(),
+        },
     )
 
 
@@ -71,6 +81,9 @@ def pupil_import_detail(request, pk: int):
             "record": record,
             "report": report,
             "applied": record.status == PupilImport.Status.APPLIED,
+            "failed": record.status == PupilImport.Status.FAILED,
+            "marked_left": record.report.get("left_by_absence", 0),
+            "left_pupils": record.report.get("left_pupils", []),
             "can_apply": record.status == PupilImport.Status.PREVIEWED and report.can_apply,
         },
     )
@@ -131,3 +144,61 @@ def pupil_edit(request, pk: int):
     if request.method == "GET":
         pupil_record_view(actor=request.user, pupil=pupil, page="edit")
     return render(request, "cases/pupils/edit.html", {"pupil": pupil, "form": form})
+
+
+def roll_feed(request):
+    """The nightly import from the MIS (issue 20). The IT admin sets it up; the DSLs see how it went.
+
+    The page shows the folder, the last look and the nightly files' outcomes: counts and reasons,
+    never a pupil (the IT admin never reads pupil data; the DSLs open a file's report from the
+    pupils page)."""
+    school = current_school(request)
+    held = roles_at(request.user, school.pk) if school is not None else frozenset()
+    manages = can_manage_staff(held)
+    if school is None or not (manages or held & SAFEGUARDING_LEADS):
+        raise PermissionDenied("Only the school's IT administrator and Designated Safeguarding Leads can see the nightly import.")
+    feed = RollFeed.objects.filter(school=school).first()
+    form = None
+    if manages:
+        initial = {"enabled": True, "settle_minutes": 10, "preset": RollFeed.Preset.SIMS}
+        if feed is not None:
+            initial = {
+                "enabled": feed.enabled,
+                "folder": feed.folder,
+                "preset": feed.preset,
+                "settle_minutes": feed.settle_minutes,
+            }
+            initial.update({f"heading_{name}": text for name, text in feed.headings.items()})
+        form = RollFeedForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                roll_feed_save(
+                    actor=request.user,
+                    school=school,
+                    folder=form.cleaned_data["folder"],
+                    preset=form.cleaned_data["preset"],
+                    headings=form.headings(),
+                    settle_minutes=form.cleaned_data["settle_minutes"],
+                    enabled=form.cleaned_data["enabled"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "The nightly import is saved. Safeguard looks at the folder every 10 minutes.")
+                return redirect("roll_feed")
+    elif request.method == "POST":
+        raise PermissionDenied("Only the school's IT administrator can set up the nightly import.")
+    return render(
+        request,
+        "cases/pupils/roll_feed.html",
+        {
+            "school": school,
+            "feed": feed,
+            "form": form,
+            "root": roll_root(),
+            "nightly": nightly_imports(school),
+            "is_lead": bool(held & SAFEGUARDING_LEADS),
+            "presets": mis.MIS_PRESETS,
+            "labels": mis.FIELD_LABELS,
+        },
+    )

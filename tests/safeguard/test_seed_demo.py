@@ -224,3 +224,33 @@ def test_year_group_birth_ranges_follow_the_english_school_year():
     # In November 2026, Year 7 were born from 1 Sept 2014 to 31 Aug 2015.
     assert birth_range_for_year_group(7, date(2026, 11, 23)) == (date(2014, 9, 1), date(2015, 8, 31))
     assert birth_range_for_year_group(7, date(2027, 3, 1)) == (date(2014, 9, 1), date(2015, 8, 31))
+
+
+def test_the_demo_roll_file_is_imported_by_the_nightly_import(demo, settings, tmp_path):
+    """Issue 20, as a tester would try it: the demo MIS file dropped into the demo school's folder
+    adds one pupil, moves one up a year and marks one with a case as left, starting their file's checklist."""
+    import os
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import FileTransfer, Pupil, PupilImport, RollFeed
+    from cases.services.roll_feed import check_all
+    from desk.demo.roll import NEW_PUPIL
+
+    settings.SAFEGUARD_ROLL_ROOT = tmp_path
+    feed = RollFeed.objects.get()
+    assert (feed.folder, feed.preset, feed.enabled) == ("demo-mis", "sims", True)
+    out = io.StringIO()
+    call_command("demo_roll_file", stdout=out)
+    assert "marks" in out.getvalue()
+    path = tmp_path / "demo-mis" / "pupils.csv"
+    old = (timezone.now() - timedelta(minutes=5)).timestamp()
+    os.utime(path, (old, old))
+    transfers_before = FileTransfer.objects.count()
+    check_all()
+    outcome = check_all()[feed.school_id]
+    assert "1 added" in outcome and "1 changed" in outcome and "1 marked as left" in outcome, outcome
+    assert Pupil.objects.filter(upn=NEW_PUPIL["upn"]).exists()
+    assert PupilImport.objects.get(source=PupilImport.Source.NIGHTLY).status == PupilImport.Status.APPLIED
+    assert FileTransfer.objects.count() == transfers_before + 1
