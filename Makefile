@@ -14,8 +14,11 @@ PYTEST_ARGS ?= -n auto
 export SAFEGUARD_PORT := $(PORT)
 # Links in emails (alerts are written with the change that causes them, demo data included).
 export SAFEGUARD_BASE_URL ?= http://127.0.0.1:$(PORT)
+# The demo school signs in through the test provider `make provider` runs (issue 20); a demo value,
+# the same on both sides, never a real secret.
+export SAFEGUARD_OIDC_SECRET_DEMO ?= demo-provider-secret
 
-.PHONY: run test install lint lock vendor check-python clean-var
+.PHONY: run test install lint lock vendor check-python clean-var provider
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Safeguard needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -37,6 +40,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The test OpenID Connect provider on 127.0.0.1:8100, for trying "sign in with your school account" by hand:
+# the demo DSL, pastoral lead and head (tests/oidc_provider/demo_users.json), password provider-demo-pass.
+provider: install
+	$(BIN)/python -m tests.oidc_provider.run --port 8100 --data var/oidc-provider --client-id safeguard-demo --client-secret $(SAFEGUARD_OIDC_SECRET_DEMO) --redirect-uri http://127.0.0.1:$(PORT)/login/provider/callback/ --users tests/oidc_provider/demo_users.json
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,5 +13,6 @@ ALERT_KINDS = {
         "words": "The trust's safeguarding lead appointed or ended",
         "roles": {Role.DSL, Role.HEAD},
     },
+    "sign_in_problem": {"words": "Signing in with the school's accounts stopped working", "roles": {Role.IT_ADMIN}},
     "approval_decided": {"words": "Your request for staff access approved or declined", "roles": {Role.IT_ADMIN}},
 }

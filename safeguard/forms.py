@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from safeguard.conf import MAX_ID
-from safeguard.models import EMAIL_MAX_LENGTH
+from safeguard.models import EMAIL_MAX_LENGTH, SignInProvider
 from safeguard.roles import ROLE_HELP, Role
 
 
@@ -95,6 +95,58 @@ class LoginForm(AuthenticationForm):
         if len(username) > EMAIL_MAX_LENGTH:
             raise forms.ValidationError(f"An email address is at most {EMAIL_MAX_LENGTH} characters. Check it and try again.")
         return username
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        from safeguard.selectors import password_sign_in_allowed
+
+        if not password_sign_in_allowed(user):
+            raise forms.ValidationError(
+                "Your school signs in with its own accounts, not Safeguard passwords: use the button above.",
+                code="password_sign_in_off",
+            )
+
+
+class SignInProviderForm(forms.Form):
+    """The school's sign-in provider (the IT admin). The client secret is never typed here: the
+    server's environment holds it, under the name given."""
+
+    enabled = forms.BooleanField(label="Staff may sign in with the school's accounts", required=False, initial=True)
+    kind = forms.ChoiceField(label="The school's accounts", choices=SignInProvider.Kind.choices)
+    directory = forms.CharField(
+        label="Directory (tenant) ID, Workspace domain or issuer URL",
+        max_length=300,
+        help_text="Microsoft 365: the directory (tenant) ID. Google: the school's Workspace domain. Another provider: its issuer URL.",
+        error_messages={"required": "Give the directory (tenant) ID, the Workspace domain or the issuer URL."},
+    )
+    client_id = forms.CharField(
+        label="Client (application) ID",
+        max_length=200,
+        help_text="From the app registration you made for Safeguard at the provider.",
+        error_messages={"required": "Give the client (application) ID the provider gave Safeguard."},
+    )
+    secret_env = forms.CharField(
+        label="Environment variable holding the client secret",
+        max_length=100,
+        help_text="Set it on the server (docker-compose's .env file), then give its name here. The secret itself is never stored in Safeguard.",
+        error_messages={"required": "Give the name of the environment variable that holds the client secret."},
+    )
+    password_sign_in = forms.BooleanField(
+        label="Staff may also sign in with a Safeguard password",
+        required=False,
+        initial=True,
+        help_text="The school's IT administrators always may, so that a provider that stops working never locks the school out.",
+    )
+    trust_provider_mfa = forms.BooleanField(
+        label="Trust the provider's own multi-factor sign-in instead of Safeguard's second factor",
+        required=False,
+        help_text="Only when the provider reports it checked a second factor (amr includes mfa). Otherwise staff who read cases still enter Safeguard's code.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save and check"))
 
 
 def _role_choices():

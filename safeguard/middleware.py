@@ -150,11 +150,51 @@ WITHOUT_SECOND_FACTOR = frozenset(
         "concern_sent",
         "home",
         "school_switch",
+        "sign_in_provider_start",
+        "sign_in_provider_callback",
+        "sign_in_provider_logout",
     }
 )
 #: Reached without a verified second factor only by someone who has none yet: whoever has one
 #: enters it first (a password alone must never reach enrolment, which would replace it).
 ONLY_WITHOUT_A_DEVICE = frozenset({"otp_setup"})
+
+
+#: A session that began with the school's provider (issue 20): ``{provider, issuer, subject,
+#: mfa_trusted}``. Set after the login (the login signal clears it), so it is never carried into
+#: a session that began with a password.
+SIGN_IN_SESSION_KEY = "safeguard_sign_in"
+
+
+class ProviderMultiFactorMiddleware:
+    """A session that signed in through a school's provider that the school trusts for multi-factor
+    sign-in, and whose token said a second factor was checked (``amr`` holds "mfa"), counts as
+    verified: ``user.is_verified()`` is true as if a code had been entered. Recorded on the session
+    at sign-in and in the audit log (``safeguard.login.provider``). After django-otp's middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        held = session.get(SIGN_IN_SESSION_KEY) if session is not None else None
+        if isinstance(held, dict) and held.get("mfa_trusted") and getattr(request, "user", None) is not None:
+            from django.utils.functional import SimpleLazyObject
+
+            user = request.user
+            request.user = SimpleLazyObject(lambda: self._trusted(request, user, held))
+        return self.get_response(request)
+
+    @staticmethod
+    def _trusted(request, user, held):
+        from safeguard.models import SignInProvider
+
+        if getattr(user, "is_authenticated", False):
+            # Only while the school still trusts the provider's multi-factor sign-in.
+            still = SignInProvider.objects.filter(pk=held.get("provider"), enabled=True, trust_provider_mfa=True).exists()
+            if still:
+                user.is_verified = lambda: True
+        return user
 
 
 class SessionHashMiddleware:

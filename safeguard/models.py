@@ -603,3 +603,56 @@ class InsetDay(models.Model):
 
     def __str__(self) -> str:
         return f"INSET {self.day:%Y-%m-%d}"
+
+
+class SignInProvider(models.Model):
+    """A school's OpenID Connect sign-in (issue 20): its Microsoft Entra ID tenant, Google Workspace
+    domain or other provider, set by the school's IT administrator. The client secret is never in
+    the database: ``secret_env`` names the server's environment variable that holds it."""
+
+    class Kind(models.TextChoices):
+        ENTRA = "entra", "Microsoft 365 (Entra ID)"
+        GOOGLE = "google", "Google Workspace"
+        OTHER = "oidc", "Another OpenID Connect provider"
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="sign_in_provider")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ENTRA)
+    enabled = models.BooleanField(default=True)
+    #: Entra ID: the directory (tenant) ID; Google: the Workspace domain; another provider: its issuer URL.
+    directory = models.CharField(max_length=300)
+    client_id = models.CharField(max_length=200)
+    secret_env = models.CharField(max_length=100)
+    #: Whether staff of this school may still sign in with a Safeguard password. The IT
+    #: administrator always may (so a broken provider never locks the school out).
+    password_sign_in = models.BooleanField(default=True)
+    #: Whether the provider's own multi-factor sign-in (``amr`` holding "mfa") stands in for
+    #: Safeguard's second factor.
+    trust_provider_mfa = models.BooleanField(default=False)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    #: Why sign-in through the provider does not work right now (empty when it does).
+    problem = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.school}"
+
+
+class SignInIdentity(models.Model):
+    """Which account a provider's subject is: found by verified email at the first sign-in, then
+    by (issuer, subject) only, so a changed or reused address never moves the link."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_identities")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sign_in_identity_unique"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="sign_in_identity_one_per_issuer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.issuer}"

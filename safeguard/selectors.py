@@ -13,6 +13,7 @@ from safeguard.models import (
     Notification,
     School,
     SchoolYear,
+    SignInProvider,
     StaffApproval,
     StaffRole,
     TrustLead,
@@ -188,3 +189,36 @@ def school_calendar(school_id: int, start_years) -> dict[int, YearDates]:
     years = list(start_years)
     found = school_years(school_id, years)
     return {year: year_dates_of(found[year]) if year in found else england_default(year) for year in years}
+
+
+# --- Signing in with the school's provider (issue 20) ---------------------------------------------
+
+
+def sign_in_providers_offered() -> list[SignInProvider]:
+    """The providers the login page offers: enabled, and working at the last look."""
+    return list(SignInProvider.objects.filter(enabled=True, problem="").select_related("school").order_by("school__name"))
+
+
+def sign_in_provider_of(school) -> SignInProvider | None:
+    return SignInProvider.objects.filter(school=school).first()
+
+
+def password_sign_in_allowed(user) -> bool:
+    """Whether ``user`` may sign in with a Safeguard password: unless every school they hold a role
+    at has turned passwords off. A school's IT administrator always may, so a provider that stops
+    working never locks the school out of its own settings."""
+    from safeguard.roles import Role
+
+    held: dict[int, set[str]] = {}
+    for school_id, role in StaffRole.objects.filter(user=user).values_list("school_id", "role"):
+        held.setdefault(school_id, set()).add(role)
+    if not held:
+        return True
+    if any(Role.IT_ADMIN in roles for roles in held.values()):
+        return True
+    off = set(
+        SignInProvider.objects.filter(school_id__in=held, enabled=True, password_sign_in=False).values_list(
+            "school_id", flat=True
+        )
+    )
+    return not set(held) <= off

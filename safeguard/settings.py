@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "safeguard.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After django-otp's: a provider's multi-factor sign-in, where the school trusts it (issue 20).
+    "safeguard.middleware.ProviderMultiFactorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "safeguard.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -217,6 +219,7 @@ CELERY_BEAT_SCHEDULE = {
     "check-assignments": {"task": "cases.tasks.check_assignments", "schedule": crontab(hour=2, minute=30)},
     # The MIS's nightly pupil export (issue 20): a look at each school's folder (one stat when
     # nothing is new); a file is imported at the first look after it has stopped changing.
+    "check-sign-in-providers": {"task": "safeguard.tasks.check_sign_in_providers", "schedule": 5 * 60.0},
     "import-rolls": {"task": "cases.tasks.import_rolls", "schedule": 10 * 60.0},
     # Refusals in quick succession are one counted audit event: close the bursts that have ended.
     "close-refusal-bursts": {"task": "safeguard.tasks.close_refusal_bursts", "schedule": 5 * 60.0},
@@ -236,8 +239,18 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out email and address pair never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signing in with the school's provider (issue 20); answers only a call that names the provider.
+    "safeguard.oidc_backend.SchoolProviderBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# mozilla-django-oidc, for the parts that are the same for every school (each school's provider,
+# client and endpoints come from its SignInProvider; see safeguard.sign_in).
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sign_in_provider_callback"
+OIDC_TIMEOUT = 5
+OIDC_VERIFY_SSL = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

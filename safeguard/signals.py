@@ -7,7 +7,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from safeguard.middleware import SESSION_STARTED_KEY, login_username
+from safeguard.middleware import SESSION_STARTED_KEY, SIGN_IN_SESSION_KEY, login_username
 
 
 def _known_user(username: str):
@@ -27,6 +27,8 @@ def on_logged_in(sender, request, user, **kwargs):
 
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_STARTED_KEY] = time.time()
+        # Whatever a provider's sign-in left is for that sign-in only (it sets its own after this).
+        request.session.pop(SIGN_IN_SESSION_KEY, None)
     auth_event_record(action="safeguard.login.succeeded", user=user)
 
 

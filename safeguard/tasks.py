@@ -56,3 +56,12 @@ def sweep_alert_emails() -> dict:
     if result["claimed"] or result["summaries"]:
         logger.info("Alert sweep: %(claimed)d claimed, %(queued)d queued, %(summaries)d summaries.", result)
     return result
+
+
+@shared_task(name="safeguard.tasks.check_sign_in_providers", ignore_result=True)
+def check_sign_in_providers() -> dict:
+    """Every few minutes: does each school's sign-in provider answer as it should? The login page
+    offers only the ones that do; the IT admins are told when one stops (issue 20)."""
+    from safeguard.services.sign_in import sign_in_providers_check
+
+    return sign_in_providers_check()

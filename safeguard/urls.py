@@ -2,15 +2,24 @@
 Mounted by the root URLconf (``desk.urls``), which also mounts every other app's pages."""
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from safeguard.views import account
+from safeguard.views import account, sign_in
 from safeguard.views import core as views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/provider/callback/", sign_in.provider_callback, name="sign_in_provider_callback"),
+    path("login/provider/logout/", sign_in.provider_logout, name="sign_in_provider_logout"),
+    path(
+        "login/provider/<str:school_code>/",
+        login_not_required(sign_in.ProviderStartView.as_view()),
+        name="sign_in_provider_start",
+    ),
+    path("account/confirm/provider/", sign_in.ProviderReauthView.as_view(), name="sign_in_provider_reauth"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("password/reset/sent/", views.password_reset_sent, name="password_reset_sent"),
     path("password/set/<uidb64>/<token>/", views.password_set_confirm, name="password_set_confirm"),
@@ -24,6 +33,7 @@ urlpatterns = [
     path("notifications/read/", views.notification_read, name="notification_read"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/add/", views.staff_add, name="staff_add"),
+    path("staff/sign-in/", sign_in.sign_in_settings, name="sign_in_settings"),
     path("staff/approvals/", views.approval_list, name="approval_list"),
     path("staff/approvals/<int:approval_id>/", views.approval_decide, name="approval_decide"),
     path("staff/<int:user_id>/", views.staff_edit, name="staff_edit"),

@@ -101,6 +101,16 @@ MATRIX: dict[str, Row] = {
     "password_reset_sent": Row(read_only=True, public=True, get=statuses(200, anon=200)),
     "password_set_confirm": Row(public=True, args=lambda ctx: ["MQ", "bad-token"], get=statuses(200, anon=200)),
     "password_set_done": Row(read_only=True, public=True, get=statuses(200, anon=200)),
+    # Signing in with the school's accounts (issue 20). The world's school (HTA) has no provider set up;
+    # the end-to-end tests with a real provider are in tests/safeguard/test_sign_in_provider.py.
+    "sign_in_provider_start": Row(read_only=True, public=True, args=lambda ctx: ["HTA"], get=statuses(404, anon=404)),
+    # No sign-in was started in this session: back to the login page with the reason.
+    "sign_in_provider_callback": Row(read_only=True, public=True, get=statuses(302, anon=302)),
+    # The provider's back-channel logout: an empty POST is no logout token.
+    "sign_in_provider_logout": Row(public=True, post_only=True, get=statuses(405, anon=405), post=statuses(400, anon=400)),
+    # These sessions did not start with a provider.
+    "sign_in_provider_reauth": Row(read_only=True, get=statuses(404)),
+    "sign_in_settings": Row(get=statuses(403, it_admin=200)),
     "school_switch": Row(post_only=True, get=statuses(405), post=statuses(302)),
     # The account's second factor: everyone logged in.
     "otp_setup": Row(get=statuses(200)),

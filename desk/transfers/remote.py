@@ -64,6 +64,7 @@ from desk.transfers.bundle import (
 from desk.transfers.keys import CARD_KIND, CARD_VERSION, instance_id_of, this_identity
 from safeguard.audit import audit_record
 from safeguard.models import School, User
+from safeguard.network import is_loopback_host
 from safeguard.permissions import roles_at
 from safeguard.roles import Role, can_send_child_files
 
@@ -137,15 +138,6 @@ class InboxRefused(Exception):
 # --- Addresses and peers -------------------------------------------------------------------------
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def inbox_url_error(url: str) -> str:
     """Why a transfer inbox address cannot be used ('' if it can): HTTPS, or plain HTTP on this
     machine only when ``TRANSFER_ALLOW_HTTP_LOOPBACK`` is on (tests and development)."""
@@ -155,7 +147,7 @@ def inbox_url_error(url: str) -> str:
         return "The transfer inbox address is not a web address."
     if parts.scheme == "https" and parts.hostname:
         return ""
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname) and settings.TRANSFER_ALLOW_HTTP_LOOPBACK:
+    if parts.scheme == "http" and parts.hostname and is_loopback_host(parts.hostname) and settings.TRANSFER_ALLOW_HTTP_LOOPBACK:
         return ""
     return "The transfer inbox address must start with https:// (a child's file never travels unencrypted)."
 

@@ -23,6 +23,9 @@ from safeguard.middleware import second_factor_required
 from safeguard.redirects import is_local_path, safe_next
 
 REAUTH_SESSION_KEY = "safeguard_reauth_at"
+#: When the person last signed in again at the school's provider to confirm it is you (issue 20):
+#: it stands in for the password on the confirm page, for SAFEGUARD_REAUTH_MINUTES.
+REAUTH_PROVIDER_KEY = "safeguard_reauth_provider_at"
 
 
 class CodeForm(forms.Form):
@@ -178,11 +181,32 @@ def otp_backup_codes(request):
     return render(request, "safeguard/otp_backup_codes.html", {"codes": codes, "next": reverse("home")})
 
 
+def _provider_proof(request) -> bool:
+    at = request.session.get(REAUTH_PROVIDER_KEY)
+    return at is not None and time.time() - at < settings.SAFEGUARD_REAUTH_MINUTES * 60
+
+
+def _provider_words(provider_id) -> str:
+    """What the provider this session signed in with is called ("" if it did not)."""
+    from safeguard.models import SignInProvider
+    from safeguard.sign_in import words_for
+
+    provider = SignInProvider.objects.filter(pk=provider_id, enabled=True).first() if provider_id else None
+    return words_for(provider.kind) if provider is not None else ""
+
+
 def reauth(request):
-    """Prove it is you again: password and a code."""
-    form = ReauthForm(request.POST or None)
+    """Prove it is you again: password and a code. Someone who signed in with the school's
+    provider may sign in there again instead of typing the password; the code is still asked for
+    unless the school trusts the provider's own multi-factor sign-in."""
+    from safeguard.middleware import SIGN_IN_SESSION_KEY
+
+    provider_proof = _provider_proof(request)
+    form = (CodeForm if provider_proof else ReauthForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=request.user.email, password=form.cleaned_data["password"])
+        user = request.user if provider_proof else None
+        if user is None:
+            user = authenticate(request, username=request.user.email, password=form.cleaned_data["password"])
         if user is None or user.pk != request.user.pk:
             form.add_error("password", "That password is not right.")
         else:
@@ -192,5 +216,16 @@ def reauth(request):
                 add_service_errors(form, error)
             else:
                 request.session[REAUTH_SESSION_KEY] = time.time()
+                request.session.pop(REAUTH_PROVIDER_KEY, None)
                 return redirect(safe_next(request))
-    return render(request, "safeguard/reauth.html", {"form": form, "next": safe_next(request)})
+    held = request.session.get(SIGN_IN_SESSION_KEY) or {}
+    return render(
+        request,
+        "safeguard/reauth.html",
+        {
+            "form": form,
+            "next": safe_next(request),
+            "provider_proof": provider_proof,
+            "provider_words": _provider_words(held.get("provider")),
+        },
+    )

@@ -29,6 +29,21 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        from safeguard.sign_in import words_for
+
+        context = super().get_context_data(**kwargs)
+        providers = selectors.sign_in_providers_offered()
+        several = len(providers) > 1
+        context["providers"] = [
+            {
+                "code": provider.school.code,
+                "words": words_for(provider.kind) + (f" ({provider.school.name})" if several else ""),
+            }
+            for provider in providers
+        ]
+        return context
+
 
 @require_GET
 @login_not_required

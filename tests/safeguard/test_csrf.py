@@ -12,8 +12,9 @@ from tests.matrix_context import world_client
 from tests.url_matrix import MATRIX, url_for
 
 #: Another machine posts here, with no session: the bundle is signed and encrypted instead of a
-#: CSRF token (issue 18, part 3). Nothing else is exempt (checked below).
-CSRF_EXEMPT = {"transfer_inbox", "transfer_inbox_ack"}
+#: CSRF token (issue 18, part 3); and the school's sign-in provider's back-channel logout, a signed
+#: logout token checked against the provider's keys (issue 20). Nothing else is exempt (checked below).
+CSRF_EXEMPT = {"transfer_inbox", "transfer_inbox_ack", "sign_in_provider_logout"}
 CHANGING_URLS = sorted(name for name, row in MATRIX.items() if not row.read_only and name not in CSRF_EXEMPT)
 
 

@@ -60,6 +60,8 @@ REFUSAL_ACTIONS = {
     "desk.transfer_inbox.refused",
     # Retention (issue 19): a pupil's retention page or a legal hold refused.
     "desk.retention.access_refused",
+    # Signing in with the school's accounts (issue 20): a sign-in answer or logout token refused.
+    "safeguard.login.provider_refused",
 }
 
 

@@ -57,7 +57,8 @@ def test_second_factor_matrix(name, state, method, world, db):
     location = response.get("Location", "")
     if state == "anonymous":
         if _public(url):
-            assert not location.startswith("/login/"), f"{where} is public but sent to log in"
+            # (A refused sign-in answer goes back to the login page with its reason, not "log in first".)
+            assert not location.startswith("/login/?next="), f"{where} is public but sent to log in"
         else:
             assert response.status_code == 302 and location.startswith("/login/"), f"{where}: {response.status_code} {location}"
     elif _blocked(name, state):
@@ -87,4 +88,8 @@ def test_the_states_cover_the_pages_a_password_alone_reaches():
         # The concern form's type-ahead: names, year group and the end of the UPN, as on the form.
         "concern_pupil_search",
         "school_switch",
+        # Signing in with the school's accounts (issue 20): the way in, and the provider's logout.
+        "sign_in_provider_start",
+        "sign_in_provider_callback",
+        "sign_in_provider_logout",
     }

@@ -34,6 +34,7 @@ from desk.demo.people import (
 from desk.demo.reports import seed_demo_report_history
 from desk.demo.retention import seed_demo_retention
 from desk.demo.roll import seed_demo_roll_feed
+from desk.demo.sign_in import seed_demo_sign_in
 from desk.demo.transfers import seed_demo_transfers
 from safeguard.models import School, StaffRole, Trust, TrustLead, User
 from safeguard.second_factor import APP_DEVICE_NAME, BACKUP_DEVICE_NAME, has_second_factor
@@ -97,6 +98,7 @@ class Command(BaseCommand):
         seed_demo_transfers(schools=schools, users=users, today=today)
         seed_demo_retention(schools=schools, users=users, today=today)
         seed_demo_roll_feed(school=schools[0], it_admin=users["itadmin@demo.example"])
+        seed_demo_sign_in(school=schools[0], it_admin=users["itadmin@demo.example"])
 
 
 def demo_trust_lead(trust: Trust) -> User | None:
