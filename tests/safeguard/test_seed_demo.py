@@ -254,3 +254,21 @@ def test_the_demo_roll_file_is_imported_by_the_nightly_import(demo, settings, tm
     assert Pupil.objects.filter(upn=NEW_PUPIL["upn"]).exists()
     assert PupilImport.objects.get(source=PupilImport.Source.NIGHTLY).status == PupilImport.Status.APPLIED
     assert FileTransfer.objects.count() == transfers_before + 1
+
+
+def test_the_demo_school_signs_in_through_the_test_provider_and_older_demo_data_gains_it(demo):
+    from desk.demo.sign_in import DEMO_PROVIDER_ISSUER, DEMO_SECRET_ENV
+    from safeguard.models import SignInProvider
+
+    provider = SignInProvider.objects.get()
+    assert provider.directory == DEMO_PROVIDER_ISSUER and provider.secret_env == DEMO_SECRET_ENV
+    assert provider.password_sign_in and not provider.trust_provider_mfa
+    # The Makefile gives the same demo secret to Safeguard and to `make provider`.
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert f"export {DEMO_SECRET_ENV} ?= demo-provider-secret" in makefile
+    assert f"--client-secret $({DEMO_SECRET_ENV})" in makefile
+    SignInProvider.objects.all().delete()
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "set up signing in through the test provider" in out.getvalue()
+    assert SignInProvider.objects.get().directory == DEMO_PROVIDER_ISSUER

@@ -36,7 +36,7 @@ from desk.demo.retention import seed_demo_retention
 from desk.demo.roll import seed_demo_roll_feed
 from desk.demo.sign_in import seed_demo_sign_in
 from desk.demo.transfers import seed_demo_transfers
-from safeguard.models import School, StaffRole, Trust, TrustLead, User
+from safeguard.models import School, SignInProvider, StaffRole, Trust, TrustLead, User
 from safeguard.second_factor import APP_DEVICE_NAME, BACKUP_DEVICE_NAME, has_second_factor
 from safeguard.services import trust_lead_appoint
 
@@ -60,9 +60,19 @@ class Command(BaseCommand):
                 lead = demo_trust_lead(Trust.objects.get(name=DEMO_TRUST))
                 if lead is not None:
                     given.append(f"{lead.email} (the trust's safeguarding lead, new)")
+                # Demo data made before signing in with the school's accounts (issue 20).
+                first = School.objects.filter(name=SCHOOLS[0]["name"]).first()
+                it_admin = User.objects.filter(email="itadmin@demo.example").first()
+                sign_in_new = (
+                    first is not None and it_admin is not None and not SignInProvider.objects.filter(school=first).exists()
+                )
+                if sign_in_new:
+                    seed_demo_sign_in(school=first, it_admin=it_admin)
+            if sign_in_new:
+                self.stdout.write("Demo data is already present; set up signing in through the test provider (make provider).")
             if given:
                 self.stdout.write(f"Demo data is already present; set up the demo second factor for {', '.join(given)}.")
-            else:
+            elif not sign_in_new:
                 self.stdout.write("Demo data is already present; nothing to do.")
             return
         with transaction.atomic():
