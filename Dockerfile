@@ -8,9 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 10001 safeguard
-# Pango and a font for WeasyPrint (the child's file as a PDF).
+# Pango and a font for WeasyPrint (the child's file as a PDF); PostgreSQL's client tools for
+# `manage.py backup` and `restore` (pg_dump, pg_restore: Debian bookworm's 15, as the db service).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 COPY requirements/base.txt requirements/base.txt

@@ -426,6 +426,17 @@ ATTACHMENT_MAX_MB = env_int("SAFEGUARD_ATTACHMENT_MAX_MB", 10, minimum=1, maximu
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Backups (issue 21; safeguard/backup.py, `manage.py backup` and `restore`) ---------------------
+#: The school's age public key (age1...): archives are encrypted to it; its private key, which
+#: alone opens them, is kept off this server (`manage.py backup_key` makes a pair).
+SAFEGUARD_BACKUP_RECIPIENT = env_str("SAFEGUARD_BACKUP_RECIPIENT", "")
+#: Where archives are written (copy them off the server: README, "Backups"). Outside var/ by
+#: default, so that a lost data folder does not take its backups with it.
+SAFEGUARD_BACKUP_DIR = Path(env_str("SAFEGUARD_BACKUP_DIR", str(BASE_DIR / "backups"))).resolve()
+SAFEGUARD_BACKUP_KEEP = env_int("SAFEGUARD_BACKUP_KEEP", 14, minimum=1, maximum=365)
+#: For `manage.py restore` only (on the machine restoring): the file holding the private key.
+SAFEGUARD_BACKUP_KEY_FILE = env_str("SAFEGUARD_BACKUP_KEY_FILE", "")
+
 # --- Children's files to another Safeguard (issue 18; desk/transfers/keys.py) -------------------
 # This instance's identity: one 32-byte seed (base64) from which its Ed25519 signing key and its
 # X25519 encryption key are derived. From SAFEGUARD_TRANSFER_KEY when set (production: keep a
