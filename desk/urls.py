@@ -4,12 +4,14 @@ from django.urls import include, path
 
 from cases.urls import concern_urlpatterns, pupil_urlpatterns
 from cases.views.search import search_page
+from desk import metrics
 from desk.views import alerts, cases, child_file, home, pupils, settings, staff
 from desk.views.terms import school_terms
 from referrals.urls import case_urlpatterns as referral_case_urlpatterns
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/access-log/", cases.case_access_log, name="case_access_log"),
     path("pupils/<int:pk>/", pupils.pupil_detail, name="pupil_detail"),

@@ -1,12 +1,15 @@
 """Celery tasks for referrals. Thin: they call a service."""
 
 import logging
+import socket
 
 from celery import shared_task
 from django.db import DatabaseError
 
 from referrals.services import platform_reports_check
 from referrals.services.reminders import reminder_deliver, reminders_sweep
+from safeguard.health import REMINDER_SWEEP
+from safeguard.services.system import job_run_record
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ def check_platform_reports() -> int:
 def sweep_reminders() -> dict:
     """Plan, claim and queue due reminders (beat runs this every few minutes)."""
     result = reminders_sweep()
+    job_run_record(name=REMINDER_SWEEP, hostname=socket.gethostname())
     if result["claimed"]:
         logger.info("Reminder sweep: %(planned)d planned, %(claimed)d claimed, %(queued)d queued.", result)
     return result

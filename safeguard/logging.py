@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
+from pythonjsonlogger.json import JsonFormatter
+
 from safeguard.middleware import RequestContextLogFilter
 
 
@@ -51,3 +53,16 @@ class RefusedRequestFilter(logging.Filter):
         record.exc_text = None
         record.stack_info = None
         return True
+
+
+class JsonLineFormatter(JsonFormatter):
+    """One JSON object a line (python-json-logger), with only these keys: whatever else a record
+    carries is dropped, because Django puts the whole request (its query string can hold a child's
+    name) on every ``django.request`` record, and python-json-logger would write it out."""
+
+    KEYS = frozenset({"time", "level", "logger", "request_id", "message", "status_code", "exc_info", "stack_info"})
+
+    def add_fields(self, log_record, record, message_dict):
+        super().add_fields(log_record, record, message_dict)
+        for key in [key for key in log_record if key not in self.KEYS]:
+            del log_record[key]

@@ -139,6 +139,8 @@ WITHOUT_SECOND_FACTOR = frozenset(
         "login",
         "logout",
         "healthz",
+        "readyz",
+        "metrics",
         "password_reset",
         "password_reset_sent",
         "password_set_confirm",

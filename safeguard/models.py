@@ -656,3 +656,16 @@ class SignInIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.issuer}"
+
+
+class JobRun(models.Model):
+    """When a scheduled job last ran to the end (issue 21): the reminder sweep, the nightly jobs.
+    ``/readyz`` and the metrics read it; one row per job, updated in place."""
+
+    name = models.CharField(max_length=60, unique=True)
+    last_finished_at = models.DateTimeField()
+    runs = models.PositiveBigIntegerField(default=0)
+    hostname = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_finished_at:%Y-%m-%d %H:%M:%S}"

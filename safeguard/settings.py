@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safeguard.middleware.RequestContextMiddleware",
+    # Request latency by view, for Prometheus (issue 21; /metrics, off unless SAFEGUARD_METRICS=1).
+    "safeguard.metrics.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -374,7 +376,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = PRODUCTION and env_bool("SAFEGUARD_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("SAFEGUARD_HSTS_SECONDS", 31536000, minimum=0) if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION and env_bool("SAFEGUARD_HSTS_PRELOAD", False)
@@ -390,6 +392,8 @@ if PRODUCTION and not SECURE_SSL_REDIRECT:
 
 # --- Logging: never case content; the request id ties a log line to an audit event --------------
 LOG_LEVEL = env_choice("SAFEGUARD_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+#: JSON lines in production (for a log collector), plain lines in development (for a person).
+LOG_FORMAT = env_choice("SAFEGUARD_LOG_FORMAT", ("json", "plain"), "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -399,9 +403,16 @@ LOGGING = {
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [req %(request_id)s] %(message)s"},
+        # One JSON object a line (python-json-logger), for a log collector: time, level, logger,
+        # request id, message (and an exception's traceback). Never case content (the filters).
+        "json": {
+            "()": "safeguard.logging.JsonLineFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_context"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -436,6 +447,16 @@ SAFEGUARD_BACKUP_DIR = Path(env_str("SAFEGUARD_BACKUP_DIR", str(BASE_DIR / "back
 SAFEGUARD_BACKUP_KEEP = env_int("SAFEGUARD_BACKUP_KEEP", 14, minimum=1, maximum=365)
 #: For `manage.py restore` only (on the machine restoring): the file holding the private key.
 SAFEGUARD_BACKUP_KEY_FILE = env_str("SAFEGUARD_BACKUP_KEY_FILE", "")
+
+# --- Health you can see (issue 21): /readyz always; /metrics for Prometheus when turned on --------
+SAFEGUARD_METRICS = env_bool("SAFEGUARD_METRICS", False)
+#: With metrics on, a scraper not on this machine sends "Authorization: Bearer <token>".
+SAFEGUARD_METRICS_TOKEN = env_str("SAFEGUARD_METRICS_TOKEN", "")
+#: Read by Prometheus's client itself: where each process keeps its samples (gunicorn's several
+#: workers; safeguard/gunicorn.py empties it at start). Made here so every process finds it.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 
 # --- Children's files to another Safeguard (issue 18; desk/transfers/keys.py) -------------------
 # This instance's identity: one 32-byte seed (base64) from which its Ed25519 signing key and its

@@ -10,6 +10,7 @@ from safeguard.views import core as views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/provider/callback/", sign_in.provider_callback, name="sign_in_provider_callback"),

@@ -54,6 +54,25 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@require_GET
+@login_not_required
+def readyz(request):
+    """For load balancers and monitoring: ready to serve, or 503 naming what is not (the database,
+    the broker, the reminder sweep, the audit chain). No content, no login."""
+    from safeguard.health import readiness
+
+    checks = readiness()
+    ready = all(check.ok for check in checks)
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+        "failing": [check.name for check in checks if not check.ok],
+    }
+    response = JsonResponse(body, status=200 if ready else 503)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_POST
 def school_switch(request):
     school_id = request.POST.get("school")

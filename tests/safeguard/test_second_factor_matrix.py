@@ -78,6 +78,9 @@ def test_the_states_cover_the_pages_a_password_alone_reaches():
         "login",
         "logout",
         "healthz",
+        # Issue 21: readiness and Prometheus's endpoint (off by default; a token or loopback when on).
+        "readyz",
+        "metrics",
         "password_reset",
         "password_reset_sent",
         "password_set_confirm",
