@@ -669,3 +669,17 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_finished_at:%Y-%m-%d %H:%M:%S}"
+
+
+class JobSlot(models.Model):
+    """Which run of a scheduled job has been sent (issue 21): however many Celery beats there are,
+    the first to claim a run's slot (its interval, or its hour for a nightly job) sends it and the
+    others do not (``safeguard.beat``)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slot = models.CharField(max_length=40)
+    claimed_at = models.DateTimeField()
+    hostname = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.slot}"

@@ -207,21 +207,26 @@ CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's schedule in the database, with each run claimed once (safeguard/beat.py), so
+# two or more beats (one per server) never run a job twice.
+CELERY_BEAT_SCHEDULER = "safeguard.beat:SingleRunScheduler"
+#: How often the reminder and alert-email sweeps run (seconds).
+SWEEP_SECONDS = env_int("SAFEGUARD_SWEEP_SECONDS", 120, minimum=5, maximum=900)
 from celery.schedules import crontab  # noqa: E402 - beside the one schedule that needs it
 
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "safeguard.tasks.heartbeat", "schedule": 30.0},
     "check-platform-reports": {"task": "referrals.tasks.check_platform_reports", "schedule": 15 * 60.0},
-    "sweep-reminders": {"task": "referrals.tasks.sweep_reminders", "schedule": 2 * 60.0},
-    "sweep-alert-emails": {"task": "safeguard.tasks.sweep_alert_emails", "schedule": 2 * 60.0},
+    "sweep-reminders": {"task": "referrals.tasks.sweep_reminders", "schedule": float(SWEEP_SECONDS)},
+    "sweep-alert-emails": {"task": "safeguard.tasks.sweep_alert_emails", "schedule": float(SWEEP_SECONDS)},
     # Every night at 02:15 UK time (CELERY_TIMEZONE): check the whole audit hash chain.
     "verify-audit-chain": {"task": "safeguard.tasks.verify_audit_chain", "schedule": crontab(hour=2, minute=15)},
     # Who may read a case (guardian's permission) and the assignments' history agree.
     "check-assignments": {"task": "cases.tasks.check_assignments", "schedule": crontab(hour=2, minute=30)},
+    # Each school's sign-in provider answers as it should (issue 20); the IT admins hear if not.
+    "check-sign-in-providers": {"task": "safeguard.tasks.check_sign_in_providers", "schedule": 5 * 60.0},
     # The MIS's nightly pupil export (issue 20): a look at each school's folder (one stat when
     # nothing is new); a file is imported at the first look after it has stopped changing.
-    "check-sign-in-providers": {"task": "safeguard.tasks.check_sign_in_providers", "schedule": 5 * 60.0},
     "import-rolls": {"task": "cases.tasks.import_rolls", "schedule": 10 * 60.0},
     # Refusals in quick succession are one counted audit event: close the bursts that have ended.
     "close-refusal-bursts": {"task": "safeguard.tasks.close_refusal_bursts", "schedule": 5 * 60.0},
