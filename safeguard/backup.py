@@ -40,6 +40,8 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from safeguard.storage import PARTIAL_PREFIX
+
 FORMAT = 1
 SUFFIX = ".sgbackup.age"
 MANIFEST = "manifest.json"
@@ -154,7 +156,7 @@ def _sha256(path: Path) -> str:
 def _walk(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
-    return sorted(path for path in root.rglob("*") if path.is_file() and not path.name.startswith(".tmp"))
+    return sorted(path for path in root.rglob("*") if path.is_file() and not path.name.startswith(PARTIAL_PREFIX))
 
 
 # --- The database ----------------------------------------------------------------------------------

@@ -311,7 +311,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("SAFEGUARD_STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "files"}},
+    # Written whole or not at all (a full disk leaves no half-written file): safeguard/storage.py.
+    "default": {"BACKEND": "safeguard.storage.WholeFileStorage", "OPTIONS": {"location": VAR_DIR / "files"}},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

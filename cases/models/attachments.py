@@ -5,16 +5,16 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 
 from cases.models.cases import Case
+from safeguard.storage import WholeFileStorage
 
 
 def _attachment_storage():
     # Outside the web root (under var/), with no URL: files are served only by the case's own view.
-    return FileSystemStorage(location=settings.ATTACHMENT_ROOT, base_url=None)
+    return WholeFileStorage(location=settings.ATTACHMENT_ROOT, base_url=None)
 
 
 def _attachment_path(instance, filename: str) -> str:

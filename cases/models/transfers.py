@@ -25,18 +25,18 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 
 from cases.models.cases import Case
 from cases.models.pupils import Pupil
 from safeguard.models import School
+from safeguard.storage import WholeFileStorage
 
 
 def _transfer_storage():
     # Outside the web root, beside the attachments: served only by the views that audit each read.
-    return FileSystemStorage(location=settings.ATTACHMENT_ROOT, base_url=None)
+    return WholeFileStorage(location=settings.ATTACHMENT_ROOT, base_url=None)
 
 
 def _transfer_path(instance, filename: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,8 +15,16 @@ from cases.attachments import classify, safe_filename
 from cases.models import Attachment, Case
 from safeguard.audit import audit_record
 from safeguard.models import DocumentImages
+from safeguard.storage import is_no_room
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION_MAX = 300
+#: The server's disk (or quota) is full: nothing was saved, and nothing else was lost.
+NO_ROOM = (
+    "The server has no room left to save this file, so it was not attached. Nothing else was lost: "
+    "tell your school's IT administrator that Safeguard's disk is full, then attach it again."
+)
 DESCRIPTION_REQUIRED = "Say what this document is, for example 'police referral form'."
 DESCRIPTION_TOO_LONG = f"Keep the description to {DESCRIPTION_MAX} characters."
 CONFIRMATION_REQUIRED = (
@@ -70,6 +80,17 @@ def attachment_add(*, actor, case: Case, upload, description: str, confirmed_no_
     if not verdict.accepted:
         _refuse(actor=actor, case=case, reason=verdict.reason, size=len(data), errors={"file": verdict.message})
     stored = verdict.data
+    try:
+        return _store(actor=actor, case=case, upload=upload, description=description, verdict=verdict, stored=stored)
+    except OSError as error:
+        if not is_no_room(error):
+            raise
+        # The row and its audit event rolled back with the write; the storage left no half file.
+        logger.error("An attachment was not saved: the file store is full (%s).", errno.errorcode.get(error.errno, error.errno))
+        _refuse(actor=actor, case=case, reason="no_room", size=len(stored), errors={"file": NO_ROOM})
+
+
+def _store(*, actor, case: Case, upload, description: str, verdict, stored: bytes) -> Attachment:
     with transaction.atomic():
         attachment = Attachment(
             case=case,

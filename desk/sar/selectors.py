@@ -15,6 +15,7 @@ from django.core.files.storage import FileSystemStorage
 from cases.models import Pupil, Redaction, RequestStatus, SubjectAccessRequest
 from desk.sar.redact import RULE_PREFIX, UNDO_PREFIX, Withheld, apply_redactions, numbered, withholdable
 from safeguard.models import School
+from safeguard.storage import WholeFileStorage
 
 OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.DRAFT, RequestStatus.REVIEWED)
 
@@ -83,7 +84,7 @@ def draft_items(request: SubjectAccessRequest):
 
 def document_storage() -> FileSystemStorage:
     # Outside the web root, beside the attachments: served only by the view that audits each read.
-    return FileSystemStorage(location=settings.ATTACHMENT_ROOT, base_url=None)
+    return WholeFileStorage(location=settings.ATTACHMENT_ROOT, base_url=None)
 
 
 def document_path(request: SubjectAccessRequest) -> str:

@@ -67,6 +67,7 @@ from safeguard.models import School, User
 from safeguard.network import is_loopback_host
 from safeguard.permissions import roles_at
 from safeguard.roles import Role, can_send_child_files
+from safeguard.storage import WholeFileStorage
 
 logger = logging.getLogger(__name__)
 
@@ -265,7 +266,7 @@ def peer_retire(*, actor: User, peer: PeerInstance) -> PeerInstance:
 
 def _storage() -> FileSystemStorage:
     # Outside the web root, beside the transfers' PDFs.
-    return FileSystemStorage(location=settings.ATTACHMENT_ROOT, base_url=None)
+    return WholeFileStorage(location=settings.ATTACHMENT_ROOT, base_url=None)
 
 
 def bundle_file_name(transfer: FileTransfer) -> str:
