@@ -23,8 +23,15 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from kombu.exceptions import ChannelError
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+
+from referrals.models import Reminder, ReminderStatus
+from safeguard.backup import last_backup_at
+from safeguard.celery import app
+from safeguard.health import REMINDER_SWEEP
+from safeguard.models import AuditVerification, JobRun
 
 #: A reminder still waiting this long after its time is late (the sweep runs every two minutes).
 LATE = timedelta(minutes=10)
@@ -33,10 +40,6 @@ LATE = timedelta(minutes=10)
 def queue_depth() -> float:
     """Messages waiting on the default Celery queue, as the broker counts them (kombu's passive
     declare: Redis's list length, or the development file-system broker's files)."""
-    from kombu.exceptions import ChannelError
-
-    from safeguard.celery import app
-
     queue = app.conf.task_default_queue or "celery"
     with app.connection_for_read() as broker:
         broker.ensure_connection(max_retries=1, interval_start=0, timeout=2)
@@ -50,11 +53,6 @@ class SafeguardCollector:
     """Read at each scrape, from the database and the broker."""
 
     def collect(self):
-        from referrals.models import Reminder, ReminderStatus
-        from safeguard.backup import last_backup_at
-        from safeguard.health import REMINDER_SWEEP
-        from safeguard.models import AuditVerification, JobRun
-
         now = timezone.now()
         reminders = GaugeMetricFamily("safeguard_reminders", "Reminders by status.", labels=["status"])
         counts = dict(Reminder.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))

@@ -176,9 +176,21 @@ if AUDIT_KEY is None:
 # --- Cache and Celery -------------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A miss, not an error, while Redis restarts (safeguard/cache.py); short timeouts, so a request
+    # never waits long for a Redis that is away.
+    CACHES = {
+        "default": {
+            "BACKEND": "safeguard.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task a worker took and did not finish (killed mid-send) goes back on the queue after this
+    # long; sending is idempotent (each reminder's claim), so it goes out once.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("SAFEGUARD_BROKER_VISIBILITY_SECONDS", 3600, minimum=10, maximum=86400)
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}}
     _broker_dir = VAR_DIR / "broker"

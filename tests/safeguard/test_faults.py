@@ -1,0 +1,129 @@
+"""Faults survived, nothing lost (issue 21, part 3), with real processes on loopback: a worker
+killed with SIGKILL in the middle of sending, and Redis stopped while Safeguard is in use.
+(A full disk is tests/cases/test_attachment_disk_full.py.)"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import requests
+from django.conf import settings
+
+from tests.cluster import PrivateRedis, SmtpSink, free_port, make_cluster, wait_for_port
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def sink():
+    server = SmtpSink()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _emails_due(cluster) -> tuple[int, int]:
+    """(reminders and alert emails still to send, reminders and alert emails sent on their own)."""
+    waiting = cluster.query(
+        "SELECT (SELECT COUNT(*) FROM referrals_reminder WHERE status IN ('pending', 'claimed') AND deliver_at < now())"
+        " + (SELECT COUNT(*) FROM safeguard_alertemail WHERE status IN ('pending', 'claimed') AND deliver_at < now())"
+    )
+    sent = cluster.query(
+        "SELECT (SELECT COUNT(*) FROM referrals_reminder WHERE email_sent_at IS NOT NULL)"
+        " + (SELECT COUNT(*) FROM safeguard_alertemail WHERE status = 'sent' AND NOT in_digest)"
+    )
+    return waiting, sent
+
+
+def test_a_worker_killed_mid_send_sends_it_once_after_a_restart(tmp_path, sink, redis_server):
+    env = {**sink.env, "SAFEGUARD_BROKER_VISIBILITY_SECONDS": "10"}
+    with make_cluster(tmp_path, redis_url=redis_server.url, extra_env=env) as cluster:
+        # The sweep claims the demo's due reminders and queues their sending (the demo's alert
+        # emails were queued as it was made).
+        swept = cluster.manage("shell", "-c", "from referrals.tasks import sweep_reminders; print(sweep_reminders())")
+        assert swept.returncode == 0, swept.stderr
+        assert cluster.query("SELECT COUNT(*) FROM referrals_reminder WHERE status = 'claimed'") > 0
+        sink.hold.set()
+        cluster.worker("doomed", "--pool=solo")
+        cluster.wait_for(sink.holding.is_set, 60, "a send held mid-way at the mail server")
+        cluster.stop("doomed", kill=True)  # SIGKILL: no clean-up, no acknowledgement
+        sink.hold.clear()
+        assert sink.messages == []
+        cluster.worker("fresh")
+        cluster.wait_for(lambda: _emails_due(cluster)[0] == 0, 120, "every due email sent after the restart")
+        time.sleep(3)
+        waiting, sent = _emails_due(cluster)
+        assert sent > 0 and len(sink.messages) == sent, f"{len(sink.messages)} accepted for {sent} sent"
+        assert "WorkerLostError" not in cluster.log("fresh")
+
+
+def test_safeguard_serves_pages_while_redis_is_stopped_and_sends_what_waited_when_it_returns(tmp_path, sink, redis_server):
+    with make_cluster(tmp_path, redis_url=redis_server.url, extra_env=sink.env) as cluster:
+        port = free_port()
+        cluster.web("web", port)
+        cluster.worker("worker")
+        cluster.beat("beat")
+        wait_for_port(port)
+        base = f"http://127.0.0.1:{port}"
+        http = requests.Session()
+        http.trust_env = False
+        page = http.get(base + "/login/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        logged_in = http.post(
+            base + "/login/",
+            data={"csrfmiddlewaretoken": token, "username": "staff@demo.example", "password": settings.SAFEGUARD_DEMO_PASSWORD},
+            headers={"Referer": base + "/login/"},
+            timeout=10,
+            allow_redirects=False,
+        )
+        assert logged_in.status_code == 302
+
+        redis_server.stop()
+        started = time.monotonic()
+        # Pages are served; a concern is raised and kept; /readyz says the broker is away.
+        assert http.get(base + "/", timeout=10).status_code == 200
+        form = http.get(base + "/concerns/new/", timeout=10)
+        assert form.status_code == 200
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        raised = http.post(
+            base + "/concerns/new/",
+            data={
+                "csrfmiddlewaretoken": token,
+                "urgent": "no",
+                "what_happened": "Raised while Redis was stopped.",
+                "told": "No one",
+            },
+            headers={"Referer": base + "/concerns/new/"},
+            timeout=30,
+            allow_redirects=False,
+        )
+        assert raised.status_code == 302, raised.text[:1000]
+        reference = cluster.query("SELECT reference FROM cases_concern ORDER BY id DESC LIMIT 1")
+        ready = requests.get(base + "/readyz", timeout=10)
+        assert ready.status_code == 503 and "broker" in ready.json()["failing"]
+        assert requests.get(base + "/healthz", timeout=10).status_code == 200
+        while time.monotonic() - started < 20:  # Redis away for 20 seconds, pages served throughout
+            assert http.get(base + "/", timeout=10).status_code == 200
+            time.sleep(2)
+
+        redis_server.start()  # empty: whatever was queued before is gone; the sweeps find what waits
+        alerts = f"SELECT COUNT(*) FROM safeguard_alertemail WHERE subject_line LIKE '%%{reference}%%'"
+        expected = cluster.query(alerts)
+        assert expected > 0
+        cluster.wait_for(
+            lambda: cluster.query(alerts + " AND status = 'sent'") == expected,
+            120,
+            "the concern's alert emails sent after Redis returned",
+        )
+        time.sleep(3)
+        about = [message for message in sink.messages if reference.encode() in message]
+        assert len(about) == expected, f"{len(about)} emails about {reference} for {expected} alert emails"
