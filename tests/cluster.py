@@ -4,12 +4,14 @@ logs, and an SMTP server that records what it is sent (and can hold a message mi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -117,7 +119,10 @@ class Cluster:
         pytest.fail(f"{what} did not happen within {seconds} s")
 
     def query(self, sql: str):
-        return query(self.database, sql)
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"]) as db:
+            return db.execute(sql).fetchone()[0]
 
 
 def wait_for_port(port: int, seconds: float = 30) -> None:
@@ -131,23 +136,27 @@ def wait_for_port(port: int, seconds: float = 30) -> None:
 
 
 @contextmanager
-def make_cluster(tmp_path: Path, *, redis_url: str, extra_env: dict | None = None, seed: bool = True):
+def make_cluster(tmp_path: Path, *, redis_url: str, extra_env: dict | None = None, seed: bool = True, database_url: str = ""):
     """A fresh database (migrated, with the demo if ``seed``) and environment; yields the Cluster and
-    stops its processes and drops its database afterwards."""
-    require_postgresql()
-    name = f"safeguard_svc_{uuid.uuid4().hex[:10]}"
-    with pg("postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    db = connection.settings_dict
+    stops its processes and drops its database afterwards. ``database_url``: a database made by
+    the test (a private server's), used as it is."""
+    name = ""
+    if not database_url:
+        require_postgresql()
+        name = f"safeguard_svc_{uuid.uuid4().hex[:10]}"
+        with pg("postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        db = connection.settings_dict
+        database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_SETTINGS")}
     env.update(
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}",
+        DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         SAFEGUARD_VAR_DIR=str(tmp_path / "var"),
         SAFEGUARD_SWEEP_SECONDS="5",
         **(extra_env or {}),
     )
-    cluster = Cluster(env=env, database=name, folder=tmp_path)
+    cluster = Cluster(env=env, database=name or database_url.rsplit("/", 1)[-1], folder=tmp_path)
     try:
         for step in (["migrate", "-v0"], ["seed_demo", "-v0", "--pupils", "40"] if seed else None):
             if step:
@@ -157,8 +166,9 @@ def make_cluster(tmp_path: Path, *, redis_url: str, extra_env: dict | None = Non
     finally:
         for process_name in list(cluster.processes):
             cluster.stop(process_name, kill=True)
-        with pg("postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name:
+            with pg("postgres", autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class PrivateRedis:
@@ -261,3 +271,57 @@ class SmtpSink:
             "SAFEGUARD_EMAIL_PORT": str(self.port),
             "SAFEGUARD_EMAIL_USE_TLS": "0",
         }
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own (initdb into a temporary folder, run as the postgres
+    user), on a free port, that the test may stop and start while Safeguard runs."""
+
+    def __init__(self):
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not versions or not shutil.which("runuser") or os.geteuid() != 0:
+            require_service(
+                "a private PostgreSQL server", False, "needs PostgreSQL's server programs and root (to run them as postgres)"
+            )
+        self.bin = versions[-1].parent
+        self.port = free_port()
+        # Under /tmp itself: pytest's own folders are private to root, and postgres must reach it.
+        self.folder = Path(tempfile.mkdtemp(prefix="safeguard-pg-"))
+        self.data = self.folder / "pgdata"
+        self.sockets = self.folder / "pgsock"
+        shutil.chown(self.folder, "postgres", "postgres")
+        for path in (self.data, self.sockets):
+            path.mkdir()
+            shutil.chown(path, "postgres", "postgres")
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/safeguard"
+
+    def _as_postgres(self, *command: str) -> None:
+        runuser = shutil.which("runuser") or "runuser"
+        done = subprocess.run(  # noqa: S603
+            [runuser, "-u", "postgres", "--", *command], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._as_postgres(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.data / "log"), "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(AssertionError):
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def create_database(self, name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')

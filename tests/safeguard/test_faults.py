@@ -1,17 +1,19 @@
 """Faults survived, nothing lost (issue 21, part 3), with real processes on loopback: a worker
-killed with SIGKILL in the middle of sending, and Redis stopped while Safeguard is in use.
+killed with SIGKILL in the middle of sending, Redis stopped while Safeguard is in use, and
+PostgreSQL restarted under load.
 (A full disk is tests/cases/test_attachment_disk_full.py.)"""
 
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
 import requests
 from django.conf import settings
 
-from tests.cluster import PrivateRedis, SmtpSink, free_port, make_cluster, wait_for_port
+from tests.cluster import PrivatePostgres, PrivateRedis, SmtpSink, free_port, make_cluster, wait_for_port
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -127,3 +129,66 @@ def test_safeguard_serves_pages_while_redis_is_stopped_and_sends_what_waited_whe
         time.sleep(3)
         about = [message for message in sink.messages if reference.encode() in message]
         assert len(about) == expected, f"{len(about)} emails about {reference} for {expected} alert emails"
+
+
+@pytest.fixture
+def private_postgres():
+    server = PrivatePostgres()
+    server.start()
+    server.create_database("safeguard")
+    yield server
+    server.remove()
+
+
+def test_a_postgresql_restart_under_load_shows_the_error_page_then_recovers_by_itself(tmp_path, redis_server, private_postgres):
+    with make_cluster(tmp_path, redis_url=redis_server.url, database_url=private_postgres.url) as cluster:
+        port = free_port()
+        web = cluster.web("web", port)
+        wait_for_port(port)
+        base = f"http://127.0.0.1:{port}"
+        http = requests.Session()
+        http.trust_env = False
+        page = http.get(base + "/login/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        http.post(
+            base + "/login/",
+            data={"csrfmiddlewaretoken": token, "username": "staff@demo.example", "password": settings.SAFEGUARD_DEMO_PASSWORD},
+            headers={"Referer": base + "/login/"},
+            timeout=10,
+        )
+        assert http.get(base + "/", timeout=10).status_code == 200
+
+        answers: list[tuple[float, int, str]] = []
+        stop = threading.Event()
+
+        def load():
+            while not stop.is_set():
+                try:
+                    response = http.get(base + "/", timeout=15)
+                    answers.append((time.monotonic(), response.status_code, response.text))
+                except requests.RequestException as error:
+                    answers.append((time.monotonic(), 0, type(error).__name__))
+                time.sleep(0.1)
+
+        loader = threading.Thread(target=load, daemon=True)
+        loader.start()
+        time.sleep(2)
+        private_postgres.stop()
+        down = time.monotonic()
+        time.sleep(3)  # PostgreSQL away for three seconds: a restart
+        private_postgres.start()
+        up = time.monotonic()
+        time.sleep(5)
+        stop.set()
+        loader.join(timeout=20)
+
+        during = [(status, text) for at, status, text in answers if down + 0.5 < at < up]
+        after = [status for at, status, _ in answers if at > up + 2]
+        assert during, "no request was made while PostgreSQL was down"
+        # Every request while it was down got the site's error page (no traceback), not a hang.
+        assert all(status == 500 and "Something went wrong" in text and "Traceback" not in text for status, text in during), {
+            status for status, _ in during
+        }
+        # And Safeguard recovered by itself: the same gunicorn, every request answered again.
+        assert after and set(after) == {200}, after
+        assert web.poll() is None
