@@ -14,6 +14,7 @@ from django.utils import timezone
 
 #: JobRun names.
 REMINDER_SWEEP = "reminder_sweep"
+BEAT_STARTED = "beat_started"
 #: The reminder sweep runs every 2 minutes: 10 without one means beat or every worker has stopped.
 SWEEP_STALE = timedelta(minutes=10)
 #: The chain check runs nightly at 02:15: a day and a bit without one means it has stopped.
@@ -50,7 +51,11 @@ def _broker() -> Check:
 def _sweep(now) -> Check:
     from safeguard.models import JobRun
 
-    run = JobRun.objects.filter(name=REMINDER_SWEEP).first()
+    runs = {row.name: row for row in JobRun.objects.filter(name__in=[REMINDER_SWEEP, BEAT_STARTED])}
+    run, beat = runs.get(REMINDER_SWEEP), runs.get(BEAT_STARTED)
+    starting = beat is not None and now - beat.last_finished_at <= SWEEP_STALE
+    if starting and (run is None or run.last_finished_at < beat.last_finished_at):
+        return Check("reminder_sweep", True, f"a beat started at {beat.last_finished_at:%H:%M:%S}; its first sweep is due")
     if run is None:
         return Check("reminder_sweep", False, "the reminder sweep has never run: is Celery beat running, and a worker?")
     if now - run.last_finished_at > SWEEP_STALE:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from safeguard.health import REMINDER_SWEEP
+from safeguard.health import BEAT_STARTED, REMINDER_SWEEP
 from safeguard.models import AuditVerification, JobRun
 from safeguard.services.system import job_run_record
 
@@ -36,6 +36,17 @@ def test_readyz_names_a_sweep_that_has_stopped(db):
     JobRun.objects.filter(name=REMINDER_SWEEP).update(last_finished_at=timezone.now() - timedelta(minutes=11))
     status, body = _ready()
     assert status == 503 and "11 minutes ago" in body["checks"]["reminder_sweep"]["detail"]
+
+
+def test_a_beat_that_has_just_started_is_given_time_for_its_first_sweep(db):
+    from safeguard.celery import beat_started
+
+    beat_started()
+    status, body = _ready()
+    assert status == 200 and "first sweep is due" in body["checks"]["reminder_sweep"]["detail"]
+    JobRun.objects.filter(name=BEAT_STARTED).update(last_finished_at=timezone.now() - timedelta(minutes=11))
+    status, body = _ready()
+    assert status == 503 and body["failing"] == ["reminder_sweep"]
 
 
 def test_readyz_names_a_broken_or_stale_audit_chain_check(db):
