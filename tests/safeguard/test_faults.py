@@ -113,7 +113,7 @@ def test_safeguard_serves_pages_while_redis_is_stopped_and_sends_what_waited_whe
         ready = requests.get(base + "/readyz", timeout=10)
         assert ready.status_code == 503 and "broker" in ready.json()["failing"]
         assert requests.get(base + "/healthz", timeout=10).status_code == 200
-        while time.monotonic() - started < 20:  # Redis away for 20 seconds, pages served throughout
+        while time.monotonic() - started < 60:  # Redis away for a minute, pages served throughout
             assert http.get(base + "/", timeout=10).status_code == 200
             time.sleep(2)
 
