@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from safeguard.backup import BackupProblem, write_backup
+from safeguard.backup import BackupProblem, recipient, write_backup
 
 
 def next_run(now: datetime, at: str) -> datetime:
@@ -45,6 +45,11 @@ class Command(BaseCommand):
             next_run(timezone.now(), nightly)
         except ValueError:
             raise CommandError("--nightly takes a time of day such as 01:30.") from None
+        try:
+            recipient()
+        except BackupProblem as problem:
+            # Said at once, not first at 01:30; the service keeps running, and says it again then.
+            self.stderr.write(f"Backups will fail until this is fixed: {problem}")
         while True:
             due = next_run(timezone.now(), nightly)
             self.stdout.write(f"Next backup at {due:%Y-%m-%d %H:%M}.")
