@@ -59,6 +59,7 @@ class Cluster:
     database: str
     folder: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    webs: list[str] = field(default_factory=list)
 
     def manage(self, *arguments, timeout: int = 300) -> subprocess.CompletedProcess:
         return subprocess.run(  # noqa: S603
@@ -325,3 +326,25 @@ class PrivatePostgres:
 
         with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def log_in_over_http(base: str, email: str = "staff@demo.example"):
+    """A requests session logged in as a demo account with its password, as a browser would."""
+    import re
+
+    import requests
+    from django.conf import settings
+
+    http = requests.Session()
+    http.trust_env = False
+    page = http.get(base + "/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    answer = http.post(
+        base + "/login/",
+        data={"csrfmiddlewaretoken": token, "username": email, "password": settings.SAFEGUARD_DEMO_PASSWORD},
+        headers={"Referer": base + "/login/"},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    return http

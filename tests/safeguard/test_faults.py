@@ -11,9 +11,8 @@ import time
 
 import pytest
 import requests
-from django.conf import settings
 
-from tests.cluster import PrivatePostgres, PrivateRedis, SmtpSink, free_port, make_cluster, wait_for_port
+from tests.cluster import PrivatePostgres, PrivateRedis, SmtpSink, free_port, log_in_over_http, make_cluster, wait_for_port
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -76,18 +75,7 @@ def test_safeguard_serves_pages_while_redis_is_stopped_and_sends_what_waited_whe
         cluster.beat("beat")
         wait_for_port(port)
         base = f"http://127.0.0.1:{port}"
-        http = requests.Session()
-        http.trust_env = False
-        page = http.get(base + "/login/", timeout=10)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        logged_in = http.post(
-            base + "/login/",
-            data={"csrfmiddlewaretoken": token, "username": "staff@demo.example", "password": settings.SAFEGUARD_DEMO_PASSWORD},
-            headers={"Referer": base + "/login/"},
-            timeout=10,
-            allow_redirects=False,
-        )
-        assert logged_in.status_code == 302
+        http = log_in_over_http(base)
 
         redis_server.stop()
         started = time.monotonic()
@@ -146,16 +134,7 @@ def test_a_postgresql_restart_under_load_shows_the_error_page_then_recovers_by_i
         web = cluster.web("web", port)
         wait_for_port(port)
         base = f"http://127.0.0.1:{port}"
-        http = requests.Session()
-        http.trust_env = False
-        page = http.get(base + "/login/", timeout=10)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        http.post(
-            base + "/login/",
-            data={"csrfmiddlewaretoken": token, "username": "staff@demo.example", "password": settings.SAFEGUARD_DEMO_PASSWORD},
-            headers={"Referer": base + "/login/"},
-            timeout=10,
-        )
+        http = log_in_over_http(base)
         assert http.get(base + "/", timeout=10).status_code == 200
 
         answers: list[tuple[float, float, int, str]] = []  # (sent, answered, status, page)
