@@ -17,6 +17,8 @@ import tempfile
 from django.core.files.storage import FileSystemStorage
 
 PARTIAL_PREFIX = ".partial-"
+#: A file system that cannot make hard links says one of these.
+NO_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK})
 #: The errors that mean "no room": a full disk, or the user's quota.
 NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -51,6 +53,16 @@ class WholeFileStorage(FileSystemStorage):
                 except FileExistsError:
                     name = self.get_available_name(name)
                     full_path = self.path(name)
+                except OSError as error:
+                    if error.errno not in NO_LINKS:
+                        raise
+                    # A file system without hard links (some network shares): a rename into a
+                    # name checked free just before (names are random, so nothing races for it).
+                    if os.path.exists(full_path):
+                        name = self.get_available_name(name)
+                        full_path = self.path(name)
+                    os.rename(partial, full_path)
+                    break
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(partial)

@@ -84,3 +84,20 @@ def test_an_upload_to_a_full_disk_fails_clearly_and_leaves_nothing_half_written(
     assert again.status_code == 302
     attachment = Attachment.objects.get()
     assert (full_store / attachment.file.name).read_bytes() == document
+
+
+def test_a_file_system_without_hard_links_still_gets_whole_files(tmp_path, monkeypatch):
+    import errno
+
+    from django.core.files.base import ContentFile
+
+    def no_links(source, target):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    storage = WholeFileStorage(location=tmp_path, base_url=None)
+    first = storage.save("a/letter.pdf", ContentFile(b"first"))
+    second = storage.save("a/letter.pdf", ContentFile(b"second"))
+    assert first != second
+    assert (tmp_path / first).read_bytes() == b"first" and (tmp_path / second).read_bytes() == b"second"
+    assert sorted(path.name for path in (tmp_path / "a").iterdir()) == sorted([Path(first).name, Path(second).name])
