@@ -12,6 +12,8 @@ ACTION_WORDS = {
     "safeguard.login.provider_refused": "A sign-in with the school's account was refused",
     "safeguard.reauth.provider": "Confirmed it was them with the school's account",
     "safeguard.logout.provider": "Signed out at the school's account provider (Safeguard sessions ended)",
+    "safeguard.backup.made": "A backup of every record was written (encrypted)",
+    "safeguard.backup.restored": "Records were restored from a backup",
     "safeguard.sign_in.saved": "Changed how staff sign in",
     "safeguard.sign_in.linked": "Linked their school account on first sign-in",
     "safeguard.sign_in.broken": "Signing in with the school's accounts stopped working",

@@ -37,9 +37,10 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
+from safeguard.audit import audit_record
 from safeguard.storage import PARTIAL_PREFIX
 
 FORMAT = 1
@@ -272,6 +273,13 @@ def write_backup(*, directory: Path | None = None, keep: int | None = None, now:
             partial.replace(final)
         finally:
             partial.unlink(missing_ok=True)
+    # An export of every case (DOMAIN: every export is logged); after the archive, so not in it.
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action="safeguard.backup.made",
+            extra={"archive": final.name, "tables": len(counts), "rows": sum(counts.values()), "files": len(files)},
+        )
     archives = sorted(directory.glob(f"safeguard-*{SUFFIX}"))
     removed = archives[:-keep] if keep > 0 and len(archives) > keep else []
     for old in removed:
@@ -491,7 +499,15 @@ def restore(
             # A development copy: its chain was sealed with the audit key it carried.
             settings.AUDIT_KEY = keys["audit_key"].read_bytes().strip()
         say("Checking the restore against the archive's manifest...")
-        return _compare(manifest, connection, stores, keys)
+        result = _compare(manifest, connection, stores, keys)
+    # After the check (so the manifest's counts and chain heads are compared as restored).
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action="safeguard.backup.restored",
+            extra={"made_at": result.made_at, "matches": result.ok, "differences": len(result.mismatches)},
+        )
+    return result
 
 
 def _compare(manifest: dict, connection, stores: dict[str, Path], keys: dict[str, Path]) -> RestoreResult:

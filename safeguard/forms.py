@@ -128,7 +128,7 @@ class SignInProviderForm(forms.Form):
     secret_env = forms.CharField(
         label="Environment variable holding the client secret",
         max_length=100,
-        help_text="Set it on the server (docker-compose's .env file), then give its name here. The secret itself is never stored in Safeguard.",
+        help_text="Set it on the server (a line in sign-in.env beside docker-compose.yml), then give its name here. The secret itself is never stored in Safeguard.",
         error_messages={"required": "Give the name of the environment variable that holds the client secret."},
     )
     password_sign_in = forms.BooleanField(

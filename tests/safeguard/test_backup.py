@@ -108,17 +108,24 @@ def manage(env, *arguments) -> subprocess.CompletedProcess:
 
 
 def test_a_backup_restores_whole_into_a_fresh_database(source, key_pair, tmp_path):
+    expected = backup.row_counts(connection)  # what the archive holds: its own audit event comes after
     result = backup.write_backup(directory=tmp_path / "backups")
+    from safeguard.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="safeguard.backup.made", extra__archive=result.path.name).count() == 1
     assert result.path.name.endswith(".sgbackup.age") and result.path.stat().st_mode & 0o777 == 0o600
     assert b"Demo" not in result.path.read_bytes()  # encrypted: no school or pupil name readable
-    expected = backup.row_counts(connection)
     env, target = _restore_env(tmp_path)
     try:
         restored = manage(env, "restore", str(result.path), "--key", str(key_pair))
         assert restored.returncode == 0, restored.stdout + restored.stderr
         assert "Audit chain intact." in restored.stdout and "Every row count and file matches" in restored.stdout
         found = _counts_of(target)
-        assert {t: n for t, n in found.items() if t in expected} == expected
+        # As the archive, plus the restore's own audit event, written after its check.
+        assert {t: n for t, n in found.items() if t in expected} == {
+            **expected,
+            "safeguard_auditevent": expected["safeguard_auditevent"] + 1,
+        }
         assert expected["safeguard_auditevent"] > 0 and expected["cases_case"] > 0
         # Every file byte-identical, keys included.
         var = tmp_path / "restored-var"
@@ -132,7 +139,10 @@ def test_a_backup_restores_whole_into_a_fresh_database(source, key_pair, tmp_pat
         assert again.returncode == 1 and "The database is not empty" in again.stderr
         replaced = manage(env, "restore", str(result.path), "--key", str(key_pair), "--replace", "--confirm", "replace")
         assert replaced.returncode == 0, replaced.stdout + replaced.stderr
-        assert {t: n for t, n in _counts_of(target).items() if t in expected} == expected
+        assert {t: n for t, n in _counts_of(target).items() if t in expected} == {
+            **expected,
+            "safeguard_auditevent": expected["safeguard_auditevent"] + 1,
+        }
         # --replace without the confirmation word changes nothing.
         unconfirmed = manage(env, "restore", str(result.path), "--key", str(key_pair), "--replace")
         assert unconfirmed.returncode == 1 and "--confirm replace" in unconfirmed.stderr
