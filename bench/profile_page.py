@@ -31,6 +31,13 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40, help="rows of the profile to print")
     parser.add_argument("--queries", type=int, default=0, metavar="N", help="print each query's first N characters")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime)")
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=0,
+        metavar="N",
+        help="PostgreSQL: run EXPLAIN ANALYZE on each SELECT of one request and print the N slowest, with their plans",
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeguard.settings")
     os.environ.setdefault("SAFEGUARD_LOG_LEVEL", "WARNING")
@@ -62,8 +69,11 @@ def main() -> None:
         run_once()
     queries: list[str] = []
 
+    captured: list[tuple[str, object]] = []
+
     def record(execute, sql, params, many, context):
         queries.append(sql)
+        captured.append((sql, params))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
@@ -71,6 +81,8 @@ def main() -> None:
     if args.queries:
         for sql in queries:
             print(sql[: args.queries])
+    if args.explain:
+        explain(captured, args.explain)
     started = time.perf_counter()
     for _ in range(args.runs):
         run_once()
@@ -88,6 +100,29 @@ def main() -> None:
     per = elapsed / (args.runs * len(args.paths)) * 1000
     print(f"{per:.1f} ms per request under cProfile")
     pstats.Stats(profile).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+
+
+def explain(captured: list, top: int) -> None:
+    """The database's own time for each SELECT (EXPLAIN ANALYZE), slowest first, with the plans."""
+    import json
+
+    from django.db import connection
+
+    timed = []
+    with connection.cursor() as cursor:
+        for sql, params in captured:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+            plan = plan if isinstance(plan, list) else json.loads(plan)
+            timed.append((plan[0]["Execution Time"], sql, params))
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)
+            timed[-1] += ("\n".join(row[0] for row in cursor.fetchall()),)
+    print(f"{sum(t[0] for t in timed):.1f} ms in the database over {len(timed)} SELECTs; the slowest:")
+    for ms, sql, _params, text in sorted(timed, key=lambda t: -t[0])[:top]:
+        print(f"\n--- {ms:.2f} ms: {sql[:160]}")
+        print(text)
 
 
 if __name__ == "__main__":

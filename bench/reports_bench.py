@@ -227,6 +227,7 @@ def build_data(args: argparse.Namespace, rng: random.Random, now: datetime) -> d
                 steps.append(
                     Step(
                         case=case,
+                        school_id=case.school_id,
                         route=routes["R7"],
                         state="made" if made else "todo",
                         origin="automatic",
@@ -238,6 +239,7 @@ def build_data(args: argparse.Namespace, rng: random.Random, now: datetime) -> d
             steps.append(
                 Step(
                     case=case,
+                    school_id=case.school_id,
                     route=routes["R6"],
                     state="todo",
                     due_date=case.created_at.date() + timedelta(days=5),

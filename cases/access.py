@@ -2,7 +2,8 @@
 
 - :func:`get_case_for_user` fetches one case for one action. A case the user may not see is a
   404 (never a 403 that would confirm it exists); a case they may see but not change is a 403.
-- :func:`cases_visible_to` is the one queryset every case list starts from.
+- :func:`cases_visible_to` is the one queryset every case list starts from; a list of one
+  school's cases starts from :func:`cases_visible_at`, the same rows in a faster form.
 - Concerns are for the DSLs of their school (whoever raised one cannot read it back); pupils and
   imports for the school's DSLs, and a pupil's record for whoever may read one of their cases.
 
@@ -217,6 +218,44 @@ def cases_visible_to(user) -> QuerySet:
         condition |= Q(school__trust_id__in=trusts, pk__in=granted)
     kept_out = CaseExclusion.objects.filter(user=user, ended_at__isnull=True).values("case_id")
     return Case.objects.filter(condition).filter(Q(is_restricted=False) | (Q(pk__in=named) & ~Q(pk__in=kept_out)))
+
+
+def cases_visible_at(user, school_id: int) -> QuerySet:
+    """The cases at one school ``user`` may read: the same rows as
+    ``cases_visible_to(user).filter(school_id=school_id)``, in the form the database answers
+    fastest (see :func:`visible_at`). Every list of one school's cases starts here."""
+    return Case.objects.filter(visible_at(user, school_id))
+
+
+def visible_at(user, school_id: int, path: str = "") -> Q:
+    """The condition "the case at ``path`` (``""``: the row itself is the case; ``"case__"``: a
+    step's case) is at ``school_id`` and ``user`` may read it".
+
+    For someone who reads every case at the school (DSL, deputy, head) it is the school's cases
+    less the restricted ones kept from them (:func:`cases_hidden_from`, usually none, read once per
+    request): a plain condition on the school, so a list or count of a school's open work is read
+    through the school's indexes instead of testing a permission subquery on every row. For
+    everyone else it is ``cases_visible_to`` itself. Both are the same rows by construction: a
+    whole-school reader's cases at the school are all of them but the restricted ones they are not
+    named in or are kept out of, which is exactly what ``cases_hidden_from`` takes away."""
+    if roles_at(user, school_id) & READS_ALL_CASES:
+        condition = Q(**{f"{path}school_id": school_id})
+        hidden = _hidden_at(user, school_id)
+        if hidden:
+            condition &= ~Q(**{f"{path}pk__in": sorted(hidden)})
+        return condition
+    return Q(**{f"{path}school_id": school_id, f"{path}pk__in": cases_visible_to(user).filter(school_id=school_id).values("pk")})
+
+
+def _hidden_at(user, school_id: int) -> frozenset[int]:
+    """``cases_hidden_from``, cached on the user object for this request (as their roles are;
+    ``forget_roles`` drops both)."""
+    cached = getattr(user, "_safeguard_hidden", None)
+    if cached is None:
+        cached = user._safeguard_hidden = {}
+    if school_id not in cached:
+        cached[school_id] = cases_hidden_from(user, school_id)
+    return cached[school_id]
 
 
 def may_hear_of(case_id: int, people: list) -> list:

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from cases.access import cases_visible_to, concerns_hidden_from, support_view_cases
+from cases.access import cases_visible_at, concerns_hidden_from, support_view_cases
 from cases.models import Case, CaseChild, Concern, Note, Pupil, SearchEntry, SearchKind
 from cases.roll import roll_match
 from cases.rules import children_supported
@@ -280,7 +280,7 @@ def search(user, school: School, query: SearchQuery | str) -> SearchResults:
     roles = roles_at(user, school.pk)
     if query.problem or not roles & CASE_READING_ROLES:
         return results
-    visible = cases_visible_to(user).filter(school=school)
+    visible = cases_visible_at(user, school.pk)
     results.sees_concerns = bool(roles & SAFEGUARDING_LEADS)
     # The support view (issue 17): on a case they read that way, only notes shared with them or
     # their own are searched, and only the child supported is found or named.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
 
-from cases.access import READ_RESTRICTED_PERMISSION, VIEW_CASE_PERMISSION, cases_visible_to, concerns_hidden_from
+from cases.access import READ_RESTRICTED_PERMISSION, VIEW_CASE_PERMISSION, cases_visible_at, concerns_hidden_from
 from cases.chronology import CASE_SOURCES
 from cases.criteria import OUTCOME_WORDS, Outcome
 from cases.models import (
@@ -48,7 +48,7 @@ def case_list(user, *, school: School, status: str | None = None) -> QuerySet[Ca
     on_support_view = Exists(
         CaseAssignment.objects.filter(case=OuterRef("pk"), user=user, ended_at__isnull=True, view=AssignmentView.SUPPORT)
     )
-    qs = cases_visible_to(user).filter(school=school).select_related("school").annotate(on_support_view=on_support_view)
+    qs = cases_visible_at(user, school.pk).select_related("school").annotate(on_support_view=on_support_view)
     if status:
         qs = qs.filter(status=status)
     return qs.prefetch_related(
@@ -220,9 +220,8 @@ def concern_pupils(concern: Concern) -> list[Pupil]:
 def open_cases_for_concern(user, concern: Concern) -> list[Case]:
     """The open cases, that ``user`` may read, of the pupils a concern names (to add it to one)."""
     return list(
-        cases_visible_to(user)
+        cases_visible_at(user, concern.school_id)
         .filter(
-            school_id=concern.school_id,
             status=CaseStatus.OPEN,
             children__pupil__concern_links__concern=concern,
             children__removed_at__isnull=True,

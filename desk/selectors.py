@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from cases import selectors as case_selectors
-from cases.access import cases_visible_to, restricted_records_of
+from cases.access import restricted_records_of, visible_at
 from cases.chronology import CASE_SOURCES, Entry, chronology, pupil_record_entries
 from cases.models import Case, CaseStatus
 from cases.trust_grants import cases_granted_to
@@ -18,7 +18,7 @@ from referrals.chronology import REFERRAL_SOURCES
 from safeguard.models import School, Trust
 from safeguard.permissions import roles_at, trust_lead_of
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, Role
-from safeguard.selectors import approvals_waiting_count, staff_for_school, worker_status
+from safeguard.selectors import approvals_waiting_count, count_up_to, staff_for_school, worker_status
 
 #: Every kind of record in a chronology: the cases app's and the referrals app's (steps, actions,
 #: the child's voice, parents, reviews and closure are kept there).
@@ -36,12 +36,12 @@ def home_panels(user, school: School) -> dict:
     if roles & SAFEGUARDING_LEADS:
         open_cases = case_selectors.case_list(user, school=school, status=CaseStatus.OPEN)
         panels["open_cases"] = list(open_cases[:HOME_LIST_LIMIT])
-        panels["open_case_count"] = open_cases.count()
+        panels["open_case_count"] = count_up_to(open_cases)
         panels["triage"] = list(case_selectors.triage_queue(school, user=user)[:HOME_LIST_LIMIT])
         panels["steps_due"] = referral_selectors.steps_due(user, school)
         suggestions = referral_selectors.suggestions_waiting(user, school)
         panels["suggestions"] = list(suggestions[:5])
-        panels["suggestion_count"] = suggestions.count()
+        panels["suggestion_count"] = count_up_to(suggestions)
         panels["reviews_due"] = referral_selectors.reviews_due(user, school)
         panels["needs_owner"] = needs_new_owner(school, user=user)
         panels["transfers"] = home_transfers(school.pk, today=timezone.localdate())
@@ -83,13 +83,9 @@ def needs_new_owner(school: School, *, user, limit: int = HOME_LIST_LIMIT) -> di
     owns), and open cases whose assigned member of staff left, of the cases ``user`` may open.
     Empty when nothing waits."""
     work = referral_selectors.needing_owner(school, user=user, limit=limit)
-    cases = (
-        case_selectors.cases_needing_assignee(school)
-        .filter(pk__in=cases_visible_to(user).values("pk"))
-        .order_by("created_at", "id")
-    )
+    cases = case_selectors.cases_needing_assignee(school).filter(visible_at(user, school.pk)).order_by("created_at", "id")
     shown = list(cases[:limit])
-    found = {**work, "cases": shown, "case_count": len(shown) if len(shown) < limit else cases.count()}
+    found = {**work, "cases": shown, "case_count": len(shown) if len(shown) < limit else count_up_to(cases)}
     found["any"] = bool(found["step_count"] or found["action_count"] or found["case_count"])
     return found
 

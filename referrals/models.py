@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from cases.models import Case, Pupil
 from referrals.ownership import PASTORAL_ROUTES
+from referrals.steps import ACCEPTED_OPEN_STATES, OPEN_STATES, REFERENCE_MAX, StepState
 from referrals.steps import CHOICES as STEP_STATE_CHOICES
-from referrals.steps import OPEN_STATES, REFERENCE_MAX, StepState
 from safeguard.models import School
 
 
@@ -85,6 +85,10 @@ class Step(models.Model):
     """One referral step on a case: who owns it, when it is due, and how it went."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="steps")
+    #: The case's school, kept beside the step (set on save from the case, which never changes
+    #: school), so one school's open steps are read in due order from one index
+    #: (``step_school_due_idx``) rather than through every open case.
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", editable=False)
     route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=20, choices=STEP_STATE_CHOICES, default=StepState.SUGGESTED)
     origin = models.CharField(max_length=20, choices=StepOrigin.choices, default=StepOrigin.SUGGESTED)
@@ -121,10 +125,25 @@ class Step(models.Model):
             models.Index(fields=["case", "state"]),
             models.Index(fields=["state", "due_date"]),
             models.Index(fields=["owner", "state", "due_date"]),
+            models.Index(
+                fields=["school", "due_date", "case", "position"],
+                condition=models.Q(state__in=ACCEPTED_OPEN_STATES),
+                name="step_school_due_idx",
+            ),
+            models.Index(
+                fields=["school", "case", "position"],
+                condition=models.Q(state=StepState.SUGGESTED),
+                name="step_school_suggested_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.route.code} on {self.case_id}: {self.get_state_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.school_id is None and self.case_id is not None:
+            self.school_id = self.case.school_id
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from cases.access import cases_visible_to
+from cases.access import cases_visible_at, visible_at
 from cases.chronology import attach_people
 from cases.models import Case, CaseChild, CaseStatus, ChildPart
 from referrals.chronology import REFERRAL_SOURCES
@@ -26,7 +26,8 @@ from referrals.models import (
     StepState,
 )
 from referrals.routes import RouteCode
-from referrals.steps import NEXT_BUTTON, NEXT_MOVE_WORDS
+from referrals.steps import ACCEPTED_OPEN_STATES, NEXT_BUTTON, NEXT_MOVE_WORDS
+from safeguard.selectors import COUNT_CAP, count_up_to
 
 
 @dataclass
@@ -103,10 +104,19 @@ def steps_due(user, school, *, today: date | None = None, limit: int = HOME_STEP
     """Open steps due today and overdue across the school's cases (what the DSL's home shows):
     the most overdue first, at most ``limit`` of them, with how many there are in all."""
     today = today or timezone.localdate()
-    visible = cases_visible_to(user).filter(school=school, status=CaseStatus.OPEN)
-    base = Step.objects.filter(case__in=visible, state__in=OPEN_STATES, due_date__lte=today).exclude(state=StepState.SUGGESTED)
-    counts = base.aggregate(overdue=Count("pk", filter=Q(due_date__lt=today)), today=Count("pk", filter=Q(due_date=today)))
-    rows = list(base.select_related("route", "case", "owner").order_by("due_date", "case_id", "position")[:limit])
+    # Read in due order from the school's index of accepted open steps (step_school_due_idx): the
+    # rows shown and a count that stops at COUNT_CAP, however many are due.
+    base = Step.objects.filter(
+        visible_at(user, school.pk, "case__"),
+        school=school,
+        state__in=ACCEPTED_OPEN_STATES,
+        due_date__lte=today,
+        case__status=CaseStatus.OPEN,
+    ).order_by("due_date", "case_id", "position")
+    counts = base[:COUNT_CAP].aggregate(
+        overdue=Count("pk", filter=Q(due_date__lt=today)), today=Count("pk", filter=Q(due_date=today))
+    )
+    rows = list(base.select_related("route", "case", "owner")[:limit])
     return {
         "overdue": [s for s in rows if s.due_date < today],
         "today": [s for s in rows if s.due_date == today],
@@ -114,13 +124,16 @@ def steps_due(user, school, *, today: date | None = None, limit: int = HOME_STEP
         "today_count": counts["today"],
         "shown": len(rows),
         "total": counts["overdue"] + counts["today"],
+        #: COUNT_CAP or more are due: the page says so rather than counting them all.
+        "capped": counts["overdue"] + counts["today"] >= COUNT_CAP,
     }
 
 
 def suggestions_waiting(user, school) -> QuerySet[Step]:
-    visible = cases_visible_to(user).filter(school=school, status=CaseStatus.OPEN)
     return (
-        Step.objects.filter(case__in=visible, state=StepState.SUGGESTED)
+        Step.objects.filter(
+            visible_at(user, school.pk, "case__"), school=school, case__status=CaseStatus.OPEN, state=StepState.SUGGESTED
+        )
         .select_related("route", "case")
         .order_by("case_id", "position")
     )
@@ -134,9 +147,7 @@ def my_actions(user, *, school, include_done: bool = False) -> list[Action]:
     """A person's own actions at ``school``, on cases they may still see. The school is chosen in
     the query, before the limit: someone with roles at several schools sees all of this one's."""
     qs = (
-        Action.objects.filter(owner=user, case__in=cases_visible_to(user).filter(school=school))
-        .select_related("case")
-        .order_by("due_date", "id")
+        Action.objects.filter(visible_at(user, school.pk, "case__"), owner=user).select_related("case").order_by("due_date", "id")
     )
     if not include_done:
         qs = qs.filter(status=ActionStatus.OPEN)
@@ -152,7 +163,7 @@ def my_steps(user, *, school) -> list[Step]:
     the school-support steps they work through)."""
     steps = list(
         Step.objects.filter(
-            owner=user, state__in=OPEN_STATES, case__in=cases_visible_to(user).filter(school=school, status=CaseStatus.OPEN)
+            visible_at(user, school.pk, "case__"), owner=user, state__in=OPEN_STATES, case__status=CaseStatus.OPEN
         )
         .select_related("case", "route")
         .order_by("due_date", "id")[:MY_ACTIONS_LIMIT]
@@ -166,9 +177,7 @@ def my_steps(user, *, school) -> list[Step]:
 def reviews_due(user, school, *, today: date | None = None) -> list[Case]:
     today = today or timezone.localdate()
     return list(
-        cases_visible_to(user)
-        .filter(school=school, status=CaseStatus.OPEN, review_due__lte=today)
-        .order_by("review_due", "id")[:50]
+        cases_visible_at(user, school.pk).filter(status=CaseStatus.OPEN, review_due__lte=today).order_by("review_due", "id")[:50]
     )
 
 
@@ -199,7 +208,12 @@ _UNOWNED = Q(owner__isnull=True) | Q(owner__is_active=False)
 
 
 def _open_steps(school):
-    return Step.objects.filter(case__school=school, case__status=CaseStatus.OPEN, state__in=OPEN_STATES)
+    return Step.objects.filter(school=school, case__status=CaseStatus.OPEN, state__in=OPEN_STATES)
+
+
+def _accepted_open_steps(school):
+    """Open steps someone has accepted (no suggestions), on open cases: read from the school's index."""
+    return Step.objects.filter(school=school, case__status=CaseStatus.OPEN, state__in=ACCEPTED_OPEN_STATES)
 
 
 def _open_actions(school):
@@ -209,7 +223,7 @@ def _open_actions(school):
 def steps_needing_owner(school) -> QuerySet[Step]:
     """Open steps (on open cases) owned by nobody, or by someone whose account is deactivated.
     A suggestion nobody has accepted yet has no owner by design, and is not among them."""
-    return _open_steps(school).exclude(state=StepState.SUGGESTED).filter(_UNOWNED)
+    return _accepted_open_steps(school).filter(_UNOWNED)
 
 
 def actions_needing_owner(school) -> QuerySet[Action]:
@@ -217,7 +231,7 @@ def actions_needing_owner(school) -> QuerySet[Action]:
 
 
 def steps_owned_by(user, school) -> QuerySet[Step]:
-    return _open_steps(school).exclude(state=StepState.SUGGESTED).filter(owner=user)
+    return _accepted_open_steps(school).filter(owner=user)
 
 
 def actions_owned_by(user, school) -> QuerySet[Action]:
@@ -256,15 +270,13 @@ def holdings_of(user, school) -> Holdings:
 def needing_owner(school, *, user, limit: int = 50) -> dict:
     """The DSL home page's "Needs a new owner" steps and actions (at most ``limit`` of each, with
     how many in all), on the cases ``user`` may open (never a case restricted from them)."""
-    readable = cases_visible_to(user).values("pk")
-    steps = (
-        steps_needing_owner(school).filter(case__in=readable).select_related("case", "route", "owner").order_by("due_date", "id")
-    )
-    actions = actions_needing_owner(school).filter(case__in=readable).select_related("case", "owner").order_by("due_date", "id")
+    readable = visible_at(user, school.pk, "case__")
+    steps = steps_needing_owner(school).filter(readable).select_related("case", "route", "owner").order_by("due_date", "id")
+    actions = actions_needing_owner(school).filter(readable).select_related("case", "owner").order_by("due_date", "id")
     shown_steps, shown_actions = list(steps[:limit]), list(actions[:limit])
     return {
         "steps": shown_steps,
-        "step_count": len(shown_steps) if len(shown_steps) < limit else steps.count(),
+        "step_count": len(shown_steps) if len(shown_steps) < limit else count_up_to(steps),
         "actions": shown_actions,
-        "action_count": len(shown_actions) if len(shown_actions) < limit else actions.count(),
+        "action_count": len(shown_actions) if len(shown_actions) < limit else count_up_to(actions),
     }

@@ -41,6 +41,8 @@ CHOICES = [(state.value, STATE_LABELS[state]) for state in StepState]
 
 #: Steps still asking for something, and steps finished with.
 OPEN_STATES = (SUGGESTED, TODO, MADE, ACKNOWLEDGED, OUTCOME_RECORDED)
+#: Open and accepted: what the home page's due steps and "needs a new owner" are made of.
+ACCEPTED_OPEN_STATES = (TODO, MADE, ACKNOWLEDGED, OUTCOME_RECORDED)
 DONE_STATES = (CLOSED, NOT_NEEDED)
 
 #: The longest reference (a crime reference, a report number) a step keeps.

@@ -215,9 +215,11 @@ class ChainSealer:
     same time (nothing takes the chain locks here).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, heads: dict[int | None, str] | None = None) -> None:
+        """``heads``: the hash each named chain continues from, where the caller has read it
+        already; the others are read from the database when first sealed."""
         self._key = settings.AUDIT_KEY
-        self._heads: dict[int | None, str] = {}
+        self._heads: dict[int | None, str] = dict(heads or {})
 
     def seal(self, *, school_id: int | None, **fields) -> tuple[str, str]:
         """``(prev_hash, hash)`` of the next event of ``school_id``'s chain."""

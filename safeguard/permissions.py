@@ -51,6 +51,6 @@ def schools_with_role(user, roles) -> list[int]:
 
 def forget_roles(user) -> None:
     """Drop the request cache after a service changed this user's roles."""
-    for cached in ("_safeguard_roles", "_safeguard_trusts"):
+    for cached in ("_safeguard_roles", "_safeguard_trusts", "_safeguard_hidden"):
         if hasattr(user, cached):
             delattr(user, cached)

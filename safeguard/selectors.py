@@ -26,6 +26,16 @@ from safeguard.terms import SCHOOL, Term, YearDates, england_default
 SESSION_SCHOOL_KEY = "safeguard_school_id"
 
 
+#: The most a page counts of any one kind of open work (steps due, open cases, suggestions):
+#: past it the page says "1,000 or more", so the count's cost stays bounded however much is open.
+COUNT_CAP = 1000
+
+
+def count_up_to(queryset, cap: int | None = None) -> int:
+    """How many rows ``queryset`` has, counting no further than ``cap`` (``COUNT_CAP``)."""
+    return queryset.order_by()[: COUNT_CAP if cap is None else cap].count()
+
+
 def schools_for_user(user) -> list[School]:
     ids = list(user_roles(user))
     if not ids:

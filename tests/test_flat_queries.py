@@ -273,6 +273,7 @@ def fill_case(case: Case, dsl, pastoral, n: int) -> None:
         [
             Step(
                 case=case,
+                school_id=case.school_id,
                 route=routes[i % len(routes)],
                 state=StepState.TODO,
                 origin="added",

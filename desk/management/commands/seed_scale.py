@@ -27,14 +27,34 @@ class Command(BaseCommand):
         parser.add_argument("--events", type=int, default=2_000_000, help="audit events (default 2,000,000)")
         parser.add_argument("--years", type=int, default=5, help="years of history the cases spread over (default 5)")
         parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed gives the same data")
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            help="multiply schools, pupils, cases, steps and events by this: --scale 10 is 300 schools, 300,000 pupils, "
+            "200,000 cases, 1,000,000 steps and 20,000,000 audit events",
+        )
+        parser.add_argument(
+            "--first-school-weight",
+            type=int,
+            default=1,
+            help="school SC01 gets this many times an ordinary school's pupils and cases (default 1)",
+        )
 
     def handle(self, *args, **options):
 
         assert_not_production("seed_scale")
-        spec = ScaleSpec(**{name: options[name] for name in ("schools", "pupils", "cases", "steps", "events", "years", "seed")})
+        if options["scale"] < 1:
+            raise CommandError("--scale must be at least 1.")
+        scaled = ("schools", "pupils", "cases", "steps", "events")
+        spec = ScaleSpec(
+            **{name: options[name] * options["scale"] for name in scaled},
+            **{name: options[name] for name in ("years", "seed", "first_school_weight")},
+        )
         for name, value in vars(spec).items():
-            if value < (1 if name in ("schools", "years") else 0):
-                raise CommandError(f"--{name} must be at least {1 if name in ('schools', 'years') else 0}.")
+            least = 1 if name in ("schools", "years", "first_school_weight") else 0
+            if value < least:
+                raise CommandError(f"--{name.replace('_', '-')} must be at least {least}.")
         if spec.cases and spec.pupils < spec.schools:
             raise CommandError("Give at least one pupil per school (--pupils) so cases have children.")
         if Trust.objects.filter(name=SCALE_TRUST).exists():
