@@ -84,6 +84,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sweep-steps", type=int, default=100_000, help="due steps for the reminder sweep (default 100,000)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
     parser.add_argument("--no-10x", action="store_true", help="skip the ten-times data (step 6)")
+    parser.add_argument(
+        "--ten-args",
+        default="--scale 10 --first-school-weight 10",
+        help="seed_scale's arguments for the ten-times data (default '--scale 10 --first-school-weight 10')",
+    )
     parser.add_argument("--write-seconds", type=float, default=10.0, help="seconds per audited-writes row (default 10)")
     parser.add_argument(
         "--only",
@@ -604,7 +609,7 @@ def main() -> None:
             if made10:
                 print("\nMigrating and seeding the ten-times database ...")
                 manage("migrate", "-v0", url=url10)
-                results["seed_10x_s"] = manage("seed_scale", "--scale", "10", "--first-school-weight", "10", url=url10)
+                results["seed_10x_s"] = manage("seed_scale", *shlex.split(args.ten_args), url=url10)
             use_database(url10)
             results["data_10x"] = data_counts()
             print("Data at 10x:", results["data_10x"])
@@ -657,7 +662,7 @@ def write_results(args, command: str, results: dict) -> None:
         lines.append(
             f"- 10x: {d['schools']} schools, {d['cases']:,} cases, {d['steps']:,} referral steps, {d['events']:,} audit events"
             + (
-                f"; `seed_scale --scale 10 --first-school-weight 10` took **{seed / 60:.1f} minutes** "
+                f"; `seed_scale {args.ten_args}` took **{seed / 60:.1f} minutes** "
                 f"(target < 15: {verdict(seed < TARGET_SEED_10X_S)})."
                 if seed
                 else " (reused database)."
