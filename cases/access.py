@@ -342,7 +342,7 @@ def _refuse_record(user, action: str, obj, pk, school_id=None) -> None:
 
 def _as_id(pk) -> int | None:
     text = str(pk)
-    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 2**63 else None
 
 
 def get_pupil_for_lead(user, pk) -> Pupil:

@@ -47,6 +47,7 @@ from cases.models import (
     CasePlatform,
     CaseStatusChange,
     CaseUserObjectPermission,
+    Concern,
     Decision,
     DecisionChoice,
     Disclosure,
@@ -56,9 +57,9 @@ from cases.models import (
 )
 from cases.search import case_entry, note_entry
 from desk.demo.people import birth_range_for_year_group
-from referrals.models import Action, ChildVoice, ParentContact, Route, Step, StepEvent
+from referrals.models import Action, ActionStatus, ChildVoice, ParentContact, Route, Step, StepEvent, StepState
 from safeguard.audit import GENESIS_HASH, ChainSealer, chain_head
-from safeguard.models import AuditEvent, School, StaffRole, Trust, User
+from safeguard.models import AuditEvent, Notification, School, StaffRole, Trust, User
 
 LONDON = ZoneInfo("Europe/London")
 SCALE_TRUST = "Scale Trust (fictional)"
@@ -937,10 +938,6 @@ def busiest_day(school_code: str, *, concerns: int = 60, notifications: int = 20
     every pastoral action open and due, ``concerns`` new concerns waiting for triage (one in
     six urgent) and ``notifications`` unread notifications for each DSL. Suggested steps stay
     suggestions. Written in bulk, with no audit events: bench data, never a school's."""
-    from cases.models import Concern
-    from referrals.models import ActionStatus, StepState
-    from safeguard.models import Notification
-
     now = now or timezone.now()
     today = now.astimezone(LONDON).date()
     school = School.objects.get(code=school_code)

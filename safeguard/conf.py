@@ -181,6 +181,6 @@ def bounded_ids(values) -> list[int]:
     ids = []
     for value in values:
         text = str(value).strip()
-        if text.isdigit() and 0 < int(text) <= MAX_ID:
+        if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
             ids.append(int(text))
     return ids

@@ -34,7 +34,7 @@ class ChoicesById(forms.ModelMultipleChoiceField):
             raise ValidationError(self.error_messages["invalid_list"], code="invalid_list") from None
         for item in values:
             text = str(item)
-            if not (text.isdigit() and 0 < int(text) <= MAX_ID):
+            if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
                 raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text})
         return super()._check_values(values)
 
@@ -46,7 +46,7 @@ class ChoiceById(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         text = str(value)
-        if not (text.isdigit() and 0 < int(text) <= MAX_ID):
+        if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 

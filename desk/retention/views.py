@@ -226,7 +226,7 @@ def _hold_pupil(hold, asked: str):
     """The pupil whose page a case's hold was lifted from (one of the case's children), else the
     first child named on the case."""
     links = hold.case.children.filter(removed_at__isnull=True).select_related("pupil__school").order_by("id")
-    chosen = links.filter(pupil_id=int(asked)).first() if asked.isdigit() and len(asked) < 19 else None
+    chosen = links.filter(pupil_id=int(asked)).first() if asked.isascii() and asked.isdigit() and len(asked) < 19 else None
     link = chosen or links.first()
     return link.pupil if link else None
 

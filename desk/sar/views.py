@@ -60,7 +60,7 @@ def sar_new(request):
     pupils = selectors.pupils_for_request(school)
     initial = {}
     wanted = request.GET.get("pupil", "")
-    if wanted.isdigit() and pupils.filter(pk=int(wanted)).exists():
+    if wanted.isascii() and wanted.isdigit() and pupils.filter(pk=int(wanted)).exists():
         initial["pupil"] = int(wanted)
     form = RequestForm(request.POST if request.method == "POST" else None, pupils=pupils, initial=initial)
     if request.method == "POST" and form.is_valid():

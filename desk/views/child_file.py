@@ -57,7 +57,7 @@ def _file_for(form: ChildFileForm, pupil, user) -> ChildFile:
     cases ticked and the other children lettered."""
     if form.is_bound:
         data = form.cleaned_data if form.is_valid() else {}
-        raw_cases = data.get("cases", [pk for pk in form.data.getlist("cases") if str(pk).isdigit()])
+        raw_cases = data.get("cases", [pk for pk in form.data.getlist("cases") if str(pk).isascii() and str(pk).isdigit()])
         return child_file(
             pupil,
             viewer=user,

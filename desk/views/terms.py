@@ -32,7 +32,7 @@ def _year_asked(value: str | None, this_year: int) -> tuple[int, str]:
         return this_year, ""
     text = value.strip()[:20]
     latest = min(this_year + 1, LAST_YEAR)
-    if text.isdigit() and FIRST_YEAR <= int(text) <= latest:
+    if text.isascii() and text.isdigit() and FIRST_YEAR <= int(text) <= latest:
         return int(text), ""
     return this_year, (
         f"There are no term dates to show for “{text}”: choose a school year from {year_label(FIRST_YEAR)} "

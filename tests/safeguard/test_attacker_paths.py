@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -509,3 +510,17 @@ def test_the_csv_formula_guard_knows_full_width_signs(cell):
 
 def test_plain_text_is_left_as_it_is():
     assert safe_text("Older pupils involved") == "Older pupils involved"
+
+
+@pytest.mark.parametrize("digit", ["²", "٣", "१२"])  # digits to str.isdigit(), not to int()
+def test_a_digit_that_is_not_a_number_is_refused_in_the_staffs_words(dsl, school, login, digit):
+    from safeguard.forms import ChoiceById, ChoicesById
+    from safeguard.models import User
+
+    with pytest.raises(ValidationError):
+        ChoicesById(queryset=User.objects.all()).clean([digit])
+    with pytest.raises(ValidationError):
+        ChoiceById(queryset=User.objects.all()).clean(digit)
+    response = login(dsl).post(reverse("concern_new"), {"urgent": "no", "what_happened": "Messages.", "pupils": [digit]})
+    assert response.status_code == 200
+    assert "Search this school&#x27;s roll again" in response.content.decode()
