@@ -123,10 +123,32 @@ def event_hash(
 
 
 def chain_head(school_id: int | None) -> tuple[int, str] | None:
-    """The (id, hash) of the last event in a school's chain (``None``: the events of no school)."""
+    """The (id, hash) of the last event in a school's chain (``None``: the events of no school).
+
+    Read from the end of the chain's own index (``audit_chain_head_idx``, school then id), whatever
+    the rest of the log holds. Asked plainly ("this school's events, newest id first"), PostgreSQL
+    walks the whole log's primary key backwards until it meets one of the school's events: cheap
+    while the school writes often, but a school quiet while others wrote (a holiday; the first
+    school seeded) made it step over every later event, under the chain's lock — seconds at
+    twenty million events, long enough for every worker writing there to time out (issue 22). The
+    row comparison and the two-column order are satisfied only by the chain's index."""
     from safeguard.models import AuditEvent
 
-    return AuditEvent.objects.filter(school_id=school_id).order_by("-id").values_list("id", "hash").first()
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if school_id is None:
+            cursor.execute(
+                f"SELECT id, hash FROM {table} WHERE school_id IS NULL "  # noqa: S608 - the model's own table name
+                "ORDER BY school_id DESC NULLS FIRST, id DESC LIMIT 1"
+            )
+        else:
+            cursor.execute(
+                f"SELECT id, hash FROM {table} WHERE school_id = %s AND (school_id, id) <= (%s, %s) "  # noqa: S608
+                "ORDER BY school_id DESC, id DESC LIMIT 1",
+                [school_id, school_id, 2**63 - 1],
+            )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def chain_lock_key(school_id: int | None) -> int:

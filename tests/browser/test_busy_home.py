@@ -28,5 +28,6 @@ def test_the_home_page_past_the_count_cap(demo, browser_context, monkeypatch):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(demo.url + "/")
         expect(page.get_by_role("heading", name="Open cases (2 or more)")).to_be_visible()
+        expect(page.get_by_text("2 or more steps overdue or due today across")).to_contain_text("most overdue are shown here")
         axe_check(page, name)
         screenshot(page, name)
