@@ -27,7 +27,7 @@ import random
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -113,11 +113,6 @@ class Built:
 
 def _name(rng: random.Random) -> tuple[str, str]:
     return rng.choice(FIRST) + rng.choice(FIRST_END), rng.choice(LAST) + rng.choice(LAST_END)
-
-
-def _batches(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 #: Field types whose Python value COPY takes as it is (psycopg adapts it); every other field's
@@ -952,14 +947,13 @@ def busiest_day(school_code: str, *, concerns: int = 60, notifications: int = 20
                 "review_due = %s::date - (id %% 10)::int WHERE school_id = %s",
                 [today, school.pk],
             )
-        steps = Step.objects.filter(case__school=school).exclude(state=StepState.SUGGESTED)
+        steps = Step.objects.filter(school=school).exclude(state=StepState.SUGGESTED)
         stepped = steps.count()
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE referrals_step SET state = %s, due_date = %s::date - (id %% 7)::int, made_at = NULL, "
                 "acknowledged_at = NULL, closed_at = NULL, not_needed_reason = '', "
-                "owner_id = COALESCE(owner_id, created_by_id) WHERE id IN (SELECT s.id FROM referrals_step s "
-                "JOIN cases_case c ON c.id = s.case_id WHERE c.school_id = %s AND s.state <> %s)",
+                "owner_id = COALESCE(owner_id, created_by_id) WHERE school_id = %s AND state <> %s",
                 [StepState.TODO, today, school.pk, StepState.SUGGESTED],
             )
             cursor.execute(
