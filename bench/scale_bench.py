@@ -610,7 +610,7 @@ def main() -> None:
             results["permissions"] = permission_paths(people["pastoral"], args.runs)
             results["sweep"] = reminder_sweep(args.sweep_steps)
             print(f"Reminder sweep: {results['sweep']}")
-        if not args.no_10x:
+        if not args.no_10x and not args.only:
             url10, made10 = scratch_database(args, BENCH_DB_10X)
             if made10:
                 print("\nMigrating and seeding the ten-times database ...")

@@ -227,7 +227,7 @@ def cases_visible_at(user, school_id: int) -> QuerySet:
     return Case.objects.filter(visible_at(user, school_id))
 
 
-def visible_at(user, school_id: int, path: str = "") -> Q:
+def visible_at(user, school_id: int, path: str = "", *, school_of_row: bool = False) -> Q:
     """The condition "the case at ``path`` (``""``: the row itself is the case; ``"case__"``: a
     step's case) is at ``school_id`` and ``user`` may read it".
 
@@ -237,14 +237,21 @@ def visible_at(user, school_id: int, path: str = "") -> Q:
     through the school's indexes instead of testing a permission subquery on every row. For
     everyone else it is ``cases_visible_to`` itself. Both are the same rows by construction: a
     whole-school reader's cases at the school are all of them but the restricted ones they are not
-    named in or are kept out of, which is exactly what ``cases_hidden_from`` takes away."""
+    named in or are kept out of, which is exactly what ``cases_hidden_from`` takes away.
+
+    ``school_of_row``: the row keeps its case's school itself (``Step.school``, set from the case,
+    which never changes school), and the school is tested on that column. The row's own school
+    index then serves the query; a second test on the case's school makes PostgreSQL start from
+    the cases instead and sort every open step of the school (measured: 12 ms against 0.3 ms for
+    the home page's due steps on a busy day)."""
+    school = {"school_id": school_id} if school_of_row else {f"{path}school_id": school_id}
     if roles_at(user, school_id) & READS_ALL_CASES:
-        condition = Q(**{f"{path}school_id": school_id})
+        condition = Q(**school)
         hidden = _hidden_at(user, school_id)
         if hidden:
             condition &= ~Q(**{f"{path}pk__in": sorted(hidden)})
         return condition
-    return Q(**{f"{path}school_id": school_id, f"{path}pk__in": cases_visible_to(user).filter(school_id=school_id).values("pk")})
+    return Q(**school, **{f"{path}pk__in": cases_visible_to(user).filter(school_id=school_id).values("pk")})
 
 
 def _hidden_at(user, school_id: int) -> frozenset[int]:

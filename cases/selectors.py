@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from cases.access import READ_RESTRICTED_PERMISSION, VIEW_CASE_PERMISSION, cases_visible_at, concerns_hidden_from
 from cases.chronology import CASE_SOURCES
@@ -54,6 +56,17 @@ def case_list(user, *, school: School, status: str | None = None) -> QuerySet[Ca
     return qs.prefetch_related(
         Prefetch("children", queryset=CaseChild.objects.filter(removed_at__isnull=True).select_related("pupil").order_by("id")),
     ).order_by("-created_at", "-id")
+
+
+def review_due(today: date | None = None) -> Q:
+    """An open case whose review is due today or overdue."""
+    return Q(status=CaseStatus.OPEN, review_due__lte=today or timezone.localdate())
+
+
+def reviews_due(user, school, *, today: date | None = None) -> QuerySet[Case]:
+    """The cases ``user`` may read at ``school`` with their review due, the most overdue first
+    (the home page shows the first of them; the case list's "Review due" filter, all)."""
+    return cases_visible_at(user, school.pk).filter(review_due(today)).order_by("review_due", "id")
 
 
 STATUS_WORDS = {"met": "Met", "not_met": "Not met", "unanswered": "Unanswered"}
@@ -202,15 +215,20 @@ def platform_suggestions(school) -> list[str]:
     return known
 
 
-def triage_queue(school, *, user) -> QuerySet[Concern]:
-    """Concerns waiting for the DSL: urgent ones first, then the oldest (never one about them)."""
-    return (
+def triage_queue(school, *, user, with_pupils: bool = True) -> QuerySet[Concern]:
+    """Concerns waiting for the DSL: urgent ones first, then the oldest (never one about them).
+    ``with_pupils``: with the children each names (the concerns list shows them; the home page not)."""
+    queue = (
         Concern.objects.filter(school=school, status=ConcernStatus.NEW)
         .exclude(concerns_hidden_from(user))
         .select_related("raised_by")
-        .prefetch_related(Prefetch("pupil_links", queryset=ConcernPupil.objects.select_related("pupil").order_by("id")))
         .order_by("-urgent", "raised_at", "id")
     )
+    if with_pupils:
+        queue = queue.prefetch_related(
+            Prefetch("pupil_links", queryset=ConcernPupil.objects.select_related("pupil").order_by("id"))
+        )
+    return queue
 
 
 def concern_pupils(concern: Concern) -> list[Pupil]:

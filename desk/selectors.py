@@ -18,7 +18,7 @@ from referrals.chronology import REFERRAL_SOURCES
 from safeguard.models import School, Trust
 from safeguard.permissions import roles_at, trust_lead_of
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, Role
-from safeguard.selectors import approvals_waiting_count, count_up_to, staff_for_school, worker_status
+from safeguard.selectors import approvals_waiting_count, first_and_count, staff_for_school, worker_status
 
 #: Every kind of record in a chronology: the cases app's and the referrals app's (steps, actions,
 #: the child's voice, parents, reviews and closure are kept there).
@@ -34,15 +34,17 @@ def home_panels(user, school: School) -> dict:
     if roles & {Role.DSL, Role.HEAD}:
         panels["approvals"] = approvals_waiting_count(school)
     if roles & SAFEGUARDING_LEADS:
-        open_cases = case_selectors.case_list(user, school=school, status=CaseStatus.OPEN)
-        panels["open_cases"] = list(open_cases[:HOME_LIST_LIMIT])
-        panels["open_case_count"] = count_up_to(open_cases)
-        panels["triage"] = list(case_selectors.triage_queue(school, user=user)[:HOME_LIST_LIMIT])
+        panels["open_cases"], panels["open_case_count"] = first_and_count(
+            case_selectors.case_list(user, school=school, status=CaseStatus.OPEN), HOME_LIST_LIMIT
+        )
+        panels["triage"], panels["triage_count"] = first_and_count(
+            case_selectors.triage_queue(school, user=user, with_pupils=False), HOME_LIST_LIMIT
+        )
         panels["steps_due"] = referral_selectors.steps_due(user, school)
-        suggestions = referral_selectors.suggestions_waiting(user, school)
-        panels["suggestions"] = list(suggestions[:5])
-        panels["suggestion_count"] = count_up_to(suggestions)
-        panels["reviews_due"] = referral_selectors.reviews_due(user, school)
+        panels["suggestions"], panels["suggestion_count"] = first_and_count(
+            referral_selectors.suggestions_waiting(user, school), 5
+        )
+        panels["reviews_due"], panels["review_count"] = first_and_count(case_selectors.reviews_due(user, school), HOME_LIST_LIMIT)
         panels["needs_owner"] = needs_new_owner(school, user=user)
         panels["transfers"] = home_transfers(school.pk, today=timezone.localdate())
     elif Role.HEAD in roles:
@@ -84,8 +86,8 @@ def needs_new_owner(school: School, *, user, limit: int = HOME_LIST_LIMIT) -> di
     Empty when nothing waits."""
     work = referral_selectors.needing_owner(school, user=user, limit=limit)
     cases = case_selectors.cases_needing_assignee(school).filter(visible_at(user, school.pk)).order_by("created_at", "id")
-    shown = list(cases[:limit])
-    found = {**work, "cases": shown, "case_count": len(shown) if len(shown) < limit else count_up_to(cases)}
+    shown, count = first_and_count(cases, limit)
+    found = {**work, "cases": shown, "case_count": count}
     found["any"] = bool(found["step_count"] or found["action_count"] or found["case_count"])
     return found
 

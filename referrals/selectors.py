@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from cases.access import cases_visible_at, visible_at
+from cases.access import visible_at
 from cases.chronology import attach_people
 from cases.models import Case, CaseChild, CaseStatus, ChildPart
 from referrals.chronology import REFERRAL_SOURCES
@@ -27,7 +27,8 @@ from referrals.models import (
 )
 from referrals.routes import RouteCode
 from referrals.steps import ACCEPTED_OPEN_STATES, NEXT_BUTTON, NEXT_MOVE_WORDS
-from safeguard.selectors import COUNT_CAP, count_up_to
+from safeguard.models import User
+from safeguard.selectors import COUNT_CAP, first_and_count
 
 
 @dataclass
@@ -107,16 +108,18 @@ def steps_due(user, school, *, today: date | None = None, limit: int = HOME_STEP
     # Read in due order from the school's index of accepted open steps (step_school_due_idx): the
     # rows shown and a count that stops at COUNT_CAP, however many are due.
     base = Step.objects.filter(
-        visible_at(user, school.pk, "case__"),
-        school=school,
+        visible_at(user, school.pk, "case__", school_of_row=True),
         state__in=ACCEPTED_OPEN_STATES,
         due_date__lte=today,
         case__status=CaseStatus.OPEN,
     ).order_by("due_date", "case_id", "position")
-    counts = base[:COUNT_CAP].aggregate(
-        overdue=Count("pk", filter=Q(due_date__lt=today)), today=Count("pk", filter=Q(due_date=today))
-    )
     rows = list(base.select_related("route", "case", "owner")[:limit])
+    if len(rows) < limit:  # every step due is shown: count them here
+        counts = {"overdue": sum(1 for s in rows if s.due_date < today), "today": sum(1 for s in rows if s.due_date == today)}
+    else:
+        counts = base[:COUNT_CAP].aggregate(
+            overdue=Count("pk", filter=Q(due_date__lt=today)), today=Count("pk", filter=Q(due_date=today))
+        )
     return {
         "overdue": [s for s in rows if s.due_date < today],
         "today": [s for s in rows if s.due_date == today],
@@ -132,7 +135,9 @@ def steps_due(user, school, *, today: date | None = None, limit: int = HOME_STEP
 def suggestions_waiting(user, school) -> QuerySet[Step]:
     return (
         Step.objects.filter(
-            visible_at(user, school.pk, "case__"), school=school, case__status=CaseStatus.OPEN, state=StepState.SUGGESTED
+            visible_at(user, school.pk, "case__", school_of_row=True),
+            case__status=CaseStatus.OPEN,
+            state=StepState.SUGGESTED,
         )
         .select_related("route", "case")
         .order_by("case_id", "position")
@@ -163,7 +168,10 @@ def my_steps(user, *, school) -> list[Step]:
     the school-support steps they work through)."""
     steps = list(
         Step.objects.filter(
-            visible_at(user, school.pk, "case__"), owner=user, state__in=OPEN_STATES, case__status=CaseStatus.OPEN
+            visible_at(user, school.pk, "case__", school_of_row=True),
+            owner=user,
+            state__in=OPEN_STATES,
+            case__status=CaseStatus.OPEN,
         )
         .select_related("case", "route")
         .order_by("due_date", "id")[:MY_ACTIONS_LIMIT]
@@ -172,13 +180,6 @@ def my_steps(user, *, school) -> list[Step]:
     for step in steps:
         step.overdue = bool(step.due_date and step.due_date < today and step.state == StepState.TODO)
     return steps
-
-
-def reviews_due(user, school, *, today: date | None = None) -> list[Case]:
-    today = today or timezone.localdate()
-    return list(
-        cases_visible_at(user, school.pk).filter(status=CaseStatus.OPEN, review_due__lte=today).order_by("review_due", "id")[:50]
-    )
 
 
 def failed_reminders(school, *, limit: int = 50) -> list:
@@ -203,8 +204,14 @@ def reminder_counts(school) -> dict[str, int]:
 
 # --- Work that needs a new owner (someone left) ----------------------------------------------
 
-#: Owned by nobody, or by someone who can no longer log in.
-_UNOWNED = Q(owner__isnull=True) | Q(owner__is_active=False)
+
+def unowned() -> Q:
+    """Owned by nobody, or by someone who can no longer log in. The deactivated accounts are read
+    first (a partial index holds only them), so the open work is then read through its owner index
+    for those few people and for nobody: not a join from every open step of the trust to its owner,
+    nor a subquery the database can only test row by row."""
+    left = list(User.objects.filter(is_active=False).values_list("pk", flat=True))
+    return Q(owner__isnull=True) | Q(owner_id__in=left) if left else Q(owner__isnull=True)
 
 
 def _open_steps(school):
@@ -220,14 +227,15 @@ def _open_actions(school):
     return Action.objects.filter(case__school=school, case__status=CaseStatus.OPEN, status=ActionStatus.OPEN)
 
 
-def steps_needing_owner(school) -> QuerySet[Step]:
+def steps_needing_owner(school, *, unowned_q: Q | None = None) -> QuerySet[Step]:
     """Open steps (on open cases) owned by nobody, or by someone whose account is deactivated.
-    A suggestion nobody has accepted yet has no owner by design, and is not among them."""
-    return _accepted_open_steps(school).filter(_UNOWNED)
+    A suggestion nobody has accepted yet has no owner by design, and is not among them.
+    ``unowned_q``: :func:`unowned`, when the caller has read it already."""
+    return _accepted_open_steps(school).filter(unowned_q if unowned_q is not None else unowned())
 
 
-def actions_needing_owner(school) -> QuerySet[Action]:
-    return _open_actions(school).filter(_UNOWNED)
+def actions_needing_owner(school, *, unowned_q: Q | None = None) -> QuerySet[Action]:
+    return _open_actions(school).filter(unowned_q if unowned_q is not None else unowned())
 
 
 def steps_owned_by(user, school) -> QuerySet[Step]:
@@ -270,13 +278,19 @@ def holdings_of(user, school) -> Holdings:
 def needing_owner(school, *, user, limit: int = 50) -> dict:
     """The DSL home page's "Needs a new owner" steps and actions (at most ``limit`` of each, with
     how many in all), on the cases ``user`` may open (never a case restricted from them)."""
-    readable = visible_at(user, school.pk, "case__")
-    steps = steps_needing_owner(school).filter(readable).select_related("case", "route", "owner").order_by("due_date", "id")
-    actions = actions_needing_owner(school).filter(readable).select_related("case", "owner").order_by("due_date", "id")
-    shown_steps, shown_actions = list(steps[:limit]), list(actions[:limit])
-    return {
-        "steps": shown_steps,
-        "step_count": len(shown_steps) if len(shown_steps) < limit else count_up_to(steps),
-        "actions": shown_actions,
-        "action_count": len(shown_actions) if len(shown_actions) < limit else count_up_to(actions),
-    }
+    left = unowned()
+    steps = (
+        steps_needing_owner(school, unowned_q=left)
+        .filter(visible_at(user, school.pk, "case__", school_of_row=True))
+        .select_related("case", "route", "owner")
+        .order_by("due_date", "id")
+    )
+    actions = (
+        actions_needing_owner(school, unowned_q=left)
+        .filter(visible_at(user, school.pk, "case__"))
+        .select_related("case", "owner")
+        .order_by("due_date", "id")
+    )
+    shown_steps, step_count = first_and_count(steps, limit)
+    shown_actions, action_count = first_and_count(actions, limit)
+    return {"steps": shown_steps, "step_count": step_count, "actions": shown_actions, "action_count": action_count}

@@ -177,6 +177,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
+        #: The deactivated accounts ("Needs a new owner" reads them first): few, and read alone.
+        indexes = [models.Index(fields=["id"], condition=models.Q(is_active=False), name="user_deactivated_idx")]
 
     def __str__(self) -> str:
         return self.full_name or self.email

@@ -32,8 +32,16 @@ COUNT_CAP = 1000
 
 
 def count_up_to(queryset, cap: int | None = None) -> int:
-    """How many rows ``queryset`` has, counting no further than ``cap`` (``COUNT_CAP``)."""
-    return queryset.order_by()[: COUNT_CAP if cap is None else cap].count()
+    """How many rows ``queryset`` has, counting no further than ``cap`` (``COUNT_CAP``). Only the
+    rows' keys are counted: joins and annotations the list needs for showing are left out."""
+    return queryset.order_by().values("pk")[: COUNT_CAP if cap is None else cap].count()
+
+
+def first_and_count(queryset, limit: int) -> tuple[list, int]:
+    """The first ``limit`` rows of ``queryset`` and how many it has (up to ``COUNT_CAP``). When
+    fewer than ``limit`` came back they are all there is, and nothing more is asked of the database."""
+    shown = list(queryset[:limit])
+    return shown, min(len(shown), COUNT_CAP) if len(shown) < limit else count_up_to(queryset)
 
 
 def schools_for_user(user) -> list[School]:

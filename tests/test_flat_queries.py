@@ -55,6 +55,7 @@ from referrals.models import (
     StepEvent,
     StepState,
 )
+from referrals.selectors import HOME_STEPS_LIMIT
 from referrals.services import action_create
 from safeguard.audit import audit_record
 from safeguard.models import Notification, StaffRole, User
@@ -394,20 +395,46 @@ def grow_pastoral_to_big(dsl, pastoral, template) -> None:
 # --- Home pages ----------------------------------------------------------------------------------------
 
 
-def test_dsl_home_runs_the_same_queries_for_500_cases_and_concerns_as_for_5(
-    dsl, staff_member, school, template, login, django_assert_num_queries
-):
-    copy_cases(template, SMALL - 1, review_overdue=True)
-    new_concerns(school, staff_member, dsl, SMALL)
+#: Enough cases and concerns to fill every list on the DSL's home page (the longest shows 25 steps
+#: due): a list shorter than its limit is counted from its rows, one that is full by the database.
+FULL = HOME_STEPS_LIMIT + 5
+
+
+def grow_dsl_work(template, school, staff_member, dsl, *, cases: int, concerns: int) -> None:
+    """More open cases (each a copy of ``template``, its review overdue) and concerns waiting."""
+    copy_cases(template, cases, review_overdue=True)
+    new_concerns(school, staff_member, dsl, concerns)
+
+
+def test_dsl_home_runs_no_query_for_a_list_that_is_not_full(dsl, staff_member, school, template, login):
+    grow_dsl_work(template, school, staff_member, dsl, cases=SMALL - 1, concerns=SMALL)
     client = login(dsl)
     url = reverse("home")
     n_at_5 = count_queries(client, url)
+    grow_dsl_work(template, school, staff_member, dsl, cases=FULL - SMALL, concerns=FULL - SMALL)
+    n_full = count_queries(client, url)
+    # Four lists are counted by the database once full: open cases, concerns waiting, steps due
+    # and reviews due (the five suggestions shown were full already: each case suggests several).
+    assert n_full == n_at_5 + 4
+    page = get_page(client, url)
+    assert f"Open cases ({FULL})" in page and f"Concerns waiting for triage ({FULL})" in page
 
-    copy_cases(template, BIG - SMALL, review_overdue=True)
-    new_concerns(school, staff_member, dsl, BIG - SMALL)
-    with django_assert_num_queries(n_at_5):
+
+def test_dsl_home_runs_the_same_queries_for_500_cases_and_concerns_as_for_30(
+    dsl, staff_member, school, template, login, django_assert_num_queries
+):
+    grow_dsl_work(template, school, staff_member, dsl, cases=FULL - 1, concerns=FULL)
+    client = login(dsl)
+    url = reverse("home")
+    n_full = count_queries(client, url)
+
+    grow_dsl_work(template, school, staff_member, dsl, cases=BIG - FULL, concerns=BIG - FULL)
+    with django_assert_num_queries(n_full):
         page = get_page(client, url)
-    assert f"Open cases ({BIG})" in page and "Reviews due:" in page and "suggested step" in page
+    assert f"Open cases ({BIG})" in page and "suggested step" in page
+    assert f"Concerns waiting for triage ({BIG})" in page and "The 15 to look at first" in page
+    assert f"{BIG - 1} case reviews due or overdue (the 15 most overdue here)" in page
+    assert "?review=due" in page
     assert f"0 overdue and {BIG} due today" in page  # the police step of each case, due today, all counted
     assert page.count('<tr><td data-label="Due">Today</td>') == 25  # and the first 25 listed
 

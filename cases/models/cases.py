@@ -145,6 +145,15 @@ class CaseAssignment(models.Model):
                 fields=["case", "user"], condition=models.Q(ended_at__isnull=True), name="one_open_assignment_per_person"
             )
         ]
+        indexes = [
+            # "Needs a new owner": the few assignments that ended because the person left and wait
+            # for a DSL, read without scanning every assignment of the trust.
+            models.Index(
+                fields=["case"],
+                condition=models.Q(ended_because="left", followed_up_at__isnull=True),
+                name="assignment_left_waiting_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} on {self.case}"

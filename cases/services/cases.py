@@ -48,10 +48,14 @@ def case_create(*, actor: User, school: School, summary: str) -> Case:
 @transaction.atomic
 def case_record_view(*, actor: User, case: Case, what: str = "case") -> None:
     """Every view of a case is audited (docs/domain.md, "Security and data protection"). Someone
-    told they were assigned to it has now looked: that notification has done its job."""
-    audit_record(actor=actor, action="cases.case.viewed", obj=case, school=case.school_id, extra={"page": what})
+    told they were assigned to it has now looked: that notification has done its job.
+
+    The audit event is written last: it takes the school's chain lock, held until the commit, so
+    the other views and changes at the school wait only for the event itself (every DSL's case
+    views at one school pass through that lock)."""
     if what == "case":
         notifications_clear(subject=f"case:{case.pk}", kinds=["case_assigned"], recipients=[actor])
+    audit_record(actor=actor, action="cases.case.viewed", obj=case, school=case.school_id, extra={"page": what})
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services
@@ -35,11 +36,14 @@ def case_list(request):
     outcome = request.GET.get("outcome") or ""
     if outcome not in Outcome.__members__.values():
         outcome = ""
+    review = "due" if request.GET.get("review") == "due" else ""
     cases = selectors.case_list(request.user, school=school, status=status or None)
     if outcome:
         cases = cases.filter(outcome=outcome)
+    if review:
+        cases = cases.filter(selectors.review_due()).order_by("review_due", "id")
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in (("status", status), ("outcome", outcome)) if v})
+    query = urlencode({k: v for k, v in (("status", status), ("outcome", outcome), ("review", review)) if v})
     return render(
         request,
         "cases/case_list.html",
@@ -51,6 +55,8 @@ def case_list(request):
             "status": status,
             "outcome": outcome,
             "outcomes": OUTCOME_WORDS.items(),
+            "review": review,
+            "today": timezone.localdate(),
         },
     )
 

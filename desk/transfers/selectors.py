@@ -173,15 +173,15 @@ def received_records_html(received: ReceivedFile) -> str:
 
 
 def home_transfers(school_id: int, *, today: date) -> dict:
-    """The DSL's home page: files due or overdue (soonest first), and files arrived to open."""
-    due = [
-        _due(t, today)
-        for t in open_transfers([school_id], limit=HOME_LIMIT)
-        if t.status in (TransferStatus.TO_SEND, TransferStatus.DECLINED)
-    ]
-    counts = FileTransfer.objects.filter(
-        school_id=school_id, status__in=[TransferStatus.TO_SEND, TransferStatus.DECLINED]
-    ).aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    """The DSL's home page: files to send (soonest due first) with how many and how many are
+    overdue, and files arrived to open. Counted only when more are waiting than are shown."""
+    to_send = FileTransfer.objects.filter(school_id=school_id, status__in=[TransferStatus.TO_SEND, TransferStatus.DECLINED])
+    shown = list(to_send.select_related("pupil", "school", "receiving_school").order_by("due_on", "id")[:HOME_LIMIT])
+    if len(shown) < HOME_LIMIT:
+        counts = {"open": len(shown), "overdue": sum(1 for t in shown if t.due_on is not None and t.due_on < today)}
+    else:
+        counts = to_send.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    due = [_due(t, today) for t in shown]
     arrived = list(waiting_received([school_id], limit=HOME_LIMIT))
     return {"due": due, "counts": counts, "arrived": arrived, "any": bool(due or arrived)}
 

@@ -3,6 +3,8 @@ counts that reached the cap say "or more", at desktop width and on a phone, with
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from playwright.sync_api import expect
 
@@ -29,5 +31,16 @@ def test_the_home_page_past_the_count_cap(demo, browser_context, monkeypatch):
         page.goto(demo.url + "/")
         expect(page.get_by_role("heading", name="Open cases (2 or more)")).to_be_visible()
         expect(page.get_by_text("2 or more steps overdue or due today across")).to_contain_text("most overdue are shown here")
+        axe_check(page, name)
+        screenshot(page, name)
+    # The case list's "Review due" filter (the home page links to it when more reviews are due
+    # than it lists): the open cases whose review is due, the most overdue first, with the date.
+    Case.objects.filter(school__code="NDA", status="open").update(review_due=date.today() - timedelta(days=2))
+    for width, name in ((1280, "cases-review-due-desktop"), (390, "cases-review-due-phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(demo.url + "/cases/?review=due")
+        expect(page.get_by_label("Review", exact=True)).to_have_value("due")
+        expect(page.locator("caption")).to_have_text("Open cases with their review due or overdue, the most overdue first")
+        expect(page.get_by_role("row")).to_have_count(open_cases + 1)
         axe_check(page, name)
         screenshot(page, name)

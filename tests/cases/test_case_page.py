@@ -96,3 +96,30 @@ def test_the_case_list_is_paged(dsl, school, pupil, login):
 
     assert len(re.findall(r'href="/cases/\d+/"', second)) == 3
     assert client.get(reverse("case_list") + "?page=999").status_code == 200  # the last page, not an error
+
+
+def test_the_case_list_shows_the_cases_with_their_review_due_most_overdue_first(dsl, school, pupil, login):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Case
+
+    today = timezone.localdate()
+    later, overdue, due_today, closed = (make_case(actor=dsl, school=school, pupils=[pupil]) for _ in range(4))
+    Case.objects.filter(pk=overdue.pk).update(review_due=today - timedelta(days=3))
+    Case.objects.filter(pk=due_today.pk).update(review_due=today)
+    Case.objects.filter(pk=later.pk).update(review_due=today + timedelta(days=5))
+    Case.objects.filter(pk=closed.pk).update(review_due=today - timedelta(days=9), status="closed")
+    client = login(dsl)
+    page = client.get(reverse("case_list") + "?review=due").content.decode()
+    assert "Open cases with their review due or overdue, the most overdue first" in page
+    assert '<option value="due" selected>Due or overdue</option>' in page
+    # Only the open cases whose review is due, the most overdue first, each with its date.
+    assert overdue.reference in page and due_today.reference in page
+    assert later.reference not in page and closed.reference not in page
+    assert page.index(overdue.reference) < page.index(due_today.reference)
+    assert page.count("— overdue") == 1 and '<th scope="col">Review due</th>' in page
+    # Any other value is the whole list, as if no filter were chosen.
+    everything = client.get(reverse("case_list") + "?review=%3Cscript%3E").content.decode()
+    assert later.reference in everything and '<th scope="col">Review due</th>' not in everything
