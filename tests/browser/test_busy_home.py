@@ -24,6 +24,9 @@ def test_the_home_page_past_the_count_cap(demo, browser_context, monkeypatch):
     assert open_cases > cap and due > cap, "the demo has more open cases and steps to do than the cap"
     for module in ("safeguard.selectors", "referrals.selectors", "safeguard.templatetags.counts"):
         monkeypatch.setattr(f"{module}.COUNT_CAP", cap)
+    # Every open case's review overdue: the home page says how many, and the case list's filter
+    # (below) lists them.
+    Case.objects.filter(school__code="NDA", status="open").update(review_due=date.today() - timedelta(days=2))
     page = browser_context.new_page()
     dsl_logged_in(page, demo.url)
     for width, name in ((1280, "busy-home-desktop"), (390, "busy-home-phone")):
@@ -31,11 +34,11 @@ def test_the_home_page_past_the_count_cap(demo, browser_context, monkeypatch):
         page.goto(demo.url + "/")
         expect(page.get_by_role("heading", name="Open cases (2 or more)")).to_be_visible()
         expect(page.get_by_text("2 or more steps overdue or due today across")).to_contain_text("most overdue are shown here")
+        expect(page.get_by_text("2 or more case reviews due or overdue")).to_be_visible()
         axe_check(page, name)
         screenshot(page, name)
     # The case list's "Review due" filter (the home page links to it when more reviews are due
     # than it lists): the open cases whose review is due, the most overdue first, with the date.
-    Case.objects.filter(school__code="NDA", status="open").update(review_due=date.today() - timedelta(days=2))
     for width, name in ((1280, "cases-review-due-desktop"), (390, "cases-review-due-phone")):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(demo.url + "/cases/?review=due")
