@@ -131,15 +131,19 @@ def test_the_dsl_records_a_disclosure_works_the_steps_and_a_pastoral_teacher_com
     enter_code(page, totp(KNOWN_KEY))
     expect(page.get_by_role("heading", name="Your actions")).to_be_visible()
     axe_check(page, "pastoral home")
-    page.get_by_role("link", name="Cases", exact=True).click()
     from cases.models import Case
 
-    visible = {row.inner_text() for row in page.locator("tbody tr td:first-child").all()}
     assigned = set(
         Case.objects.filter(assignments__user__email="pastoral@demo.example", assignments__ended_at__isnull=True).values_list(
             "reference", flat=True
         )
     )
+    assert assigned, "the demo gives the pastoral teacher cases; without them this check proves nothing"
+    # Wait for the case list itself (reading rows straight after the click can read the page being left).
+    follow(page, page.get_by_role("link", name="Cases", exact=True))
+    rows = page.locator("tbody tr td:first-child")
+    expect(rows).to_have_count(len(assigned))
+    visible = {row.inner_text() for row in rows.all()}
     assert visible == assigned
     page.goto(case_url)
     axe_check(page, "case page for pastoral staff")
