@@ -25,6 +25,9 @@ from safeguard.selectors import approvals_waiting_count, first_and_count, staff_
 CHRONOLOGY_SOURCES = CASE_SOURCES | REFERRAL_SOURCES
 
 HOME_LIST_LIMIT = 15
+#: A person's own actions and steps on their home page, soonest due first; the rest are on
+#: "Your work" (``desk.views.work``).
+HOME_WORK_LIMIT = 25
 
 
 def home_panels(user, school: School) -> dict:
@@ -52,11 +55,16 @@ def home_panels(user, school: School) -> dict:
         panels["school_cases"] = list(cases[:HOME_LIST_LIMIT])
         panels["school_case_count"] = cases.count()
     if Role.PASTORAL in roles and not roles & READS_ALL_CASES:
-        mine = case_selectors.case_list(user, school=school, status=CaseStatus.OPEN)
-        panels["my_cases"] = list(mine[:HOME_LIST_LIMIT])
-        panels["my_case_count"] = mine.count()
-        panels["my_actions"] = referral_selectors.my_actions(user, school=school)
-        panels["my_steps"] = referral_selectors.my_steps(user, school=school)
+        today = timezone.localdate()
+        panels["my_cases"], panels["my_case_count"] = first_and_count(
+            case_selectors.case_list(user, school=school, status=CaseStatus.OPEN), HOME_LIST_LIMIT
+        )
+        actions, panels["my_action_count"] = first_and_count(
+            referral_selectors.my_open_actions(user, school=school), HOME_WORK_LIMIT
+        )
+        steps, panels["my_step_count"] = first_and_count(referral_selectors.my_open_steps(user, school=school), HOME_WORK_LIMIT)
+        panels["my_actions"] = referral_selectors.mark_overdue(actions, today)
+        panels["my_steps"] = referral_selectors.mark_overdue(steps, today)
     if Role.CHAIR_OF_GOVERNORS in roles and not roles & READS_ALL_CASES:
         # Only the cases they are named in: an allegation against the head comes to them.
         panels["named_cases"] = list(case_selectors.case_list(user, school=school)[:HOME_LIST_LIMIT])

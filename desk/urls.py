@@ -5,7 +5,7 @@ from django.urls import include, path
 from cases.urls import concern_urlpatterns, pupil_urlpatterns
 from cases.views.search import search_page
 from desk import metrics
-from desk.views import alerts, cases, child_file, home, pupils, settings, staff
+from desk.views import alerts, cases, child_file, home, pupils, settings, staff, work
 from desk.views.terms import school_terms
 from referrals.urls import case_urlpatterns as referral_case_urlpatterns
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("settings/school/terms/", school_terms, name="school_terms"),
     path("staff/<int:user_id>/deactivate/", staff.staff_deactivate, name="staff_deactivate"),
     path("notifications/", alerts.notification_list, name="notification_list"),
+    path("my-work/", work.my_work, name="my_work"),
     path("account/alerts/", alerts.alert_preferences, name="alert_preferences"),
     path("reports/", include("desk.reports.urls")),
     path("", include("desk.transfers.urls")),

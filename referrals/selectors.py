@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from cases.access import visible_at
@@ -144,29 +144,21 @@ def suggestions_waiting(user, school) -> QuerySet[Step]:
     )
 
 
-#: The most actions the home page lists for one person.
-MY_ACTIONS_LIMIT = 200
-
-
-def my_actions(user, *, school, include_done: bool = False) -> list[Action]:
-    """A person's own actions at ``school``, on cases they may still see. The school is chosen in
-    the query, before the limit: someone with roles at several schools sees all of this one's."""
-    qs = (
-        Action.objects.filter(visible_at(user, school.pk, "case__"), owner=user).select_related("case").order_by("due_date", "id")
+def my_open_actions(user, *, school) -> QuerySet[Action]:
+    """A person's own open actions at ``school``, on cases they may still see, soonest due first.
+    The school is chosen in the query, before any limit: someone with roles at several schools
+    sees all of this one's."""
+    return (
+        Action.objects.filter(visible_at(user, school.pk, "case__"), owner=user, status=ActionStatus.OPEN)
+        .select_related("case")
+        .order_by("due_date", "id")
     )
-    if not include_done:
-        qs = qs.filter(status=ActionStatus.OPEN)
-    actions = list(qs[:MY_ACTIONS_LIMIT])
-    today = timezone.localdate()
-    for action in actions:
-        action.overdue = action.due_date < today
-    return actions
 
 
-def my_steps(user, *, school) -> list[Step]:
+def my_open_steps(user, *, school) -> QuerySet[Step]:
     """The open steps a person owns at ``school`` on cases they may still see (for pastoral staff:
-    the school-support steps they work through)."""
-    steps = list(
+    the school-support steps they work through), soonest due first."""
+    return (
         Step.objects.filter(
             visible_at(user, school.pk, "case__", school_of_row=True),
             owner=user,
@@ -174,12 +166,16 @@ def my_steps(user, *, school) -> list[Step]:
             case__status=CaseStatus.OPEN,
         )
         .select_related("case", "route")
-        .order_by("due_date", "id")[:MY_ACTIONS_LIMIT]
+        .order_by(F("due_date").asc(nulls_last=True), "id")
     )
-    today = timezone.localdate()
-    for step in steps:
-        step.overdue = bool(step.due_date and step.due_date < today and step.state == StepState.TODO)
-    return steps
+
+
+def mark_overdue(rows: list, today) -> list:
+    """Set ``overdue`` on each action or step of ``rows`` (a step only while it is still to do)."""
+    for row in rows:
+        still_to_do = row.state == StepState.TODO if isinstance(row, Step) else True
+        row.overdue = bool(row.due_date and row.due_date < today and still_to_do)
+    return rows
 
 
 def failed_reminders(school, *, limit: int = 50) -> list:

@@ -387,8 +387,8 @@ def pastoral_on_five(dsl, pastoral, template):
     return cases
 
 
-def grow_pastoral_to_big(dsl, pastoral, template) -> None:
-    assign(dsl, pastoral, copy_cases(template, BIG - SMALL))
+def grow_pastoral_to_big(dsl, pastoral, template, *, already: int = SMALL) -> None:
+    assign(dsl, pastoral, copy_cases(template, BIG - already))
     assert cases_visible_to(pastoral).count() == BIG
 
 
@@ -451,18 +451,51 @@ def test_head_home_runs_the_same_queries_for_500_cases_as_for_5(dsl, head, templ
     assert f"Cases at Hillside Test Academy ({BIG})" in page
 
 
-def test_pastoral_home_runs_the_same_queries_for_500_assigned_cases_as_for_5(
+def own_school_support_steps(pastoral) -> None:
+    """The school-support step of every case the teacher is assigned to, theirs to do and due."""
+    Step.objects.filter(case__assignments__user=pastoral, route__code="R6").update(
+        owner=pastoral, state=StepState.TODO, due_date=timezone.localdate() + timedelta(days=3)
+    )
+
+
+def test_pastoral_home_runs_the_same_queries_for_500_assigned_cases_as_for_30(
+    dsl, pastoral, template, pastoral_on_five, login, django_assert_num_queries
+):
+    from desk.selectors import HOME_WORK_LIMIT
+
+    assign(dsl, pastoral, copy_cases(template, FULL - SMALL))  # every list on the page full
+    own_school_support_steps(pastoral)
+    client = login(pastoral)
+    url = reverse("home")
+    n_full = count_queries(client, url)
+
+    grow_pastoral_to_big(dsl, pastoral, template, already=FULL)
+    own_school_support_steps(pastoral)
+    with django_assert_num_queries(n_full):
+        page = get_page(client, url)
+    # The 25 due soonest of each, the count, and the way to the rest.
+    assert page.count("Mark as done<span") == HOME_WORK_LIMIT
+    assert f"Your actions ({BIG})" in page and "All your actions" in page
+    assert f"Your referral steps ({BIG})" in page and "All your referral steps" in page
+    assert f"Open cases assigned to you ({BIG})" in page
+
+
+def test_your_work_runs_the_same_queries_for_500_actions_as_for_5(
     dsl, pastoral, template, pastoral_on_five, login, django_assert_num_queries
 ):
     client = login(pastoral)
-    url = reverse("home")
+    url = reverse("my_work")
     n_at_5 = count_queries(client, url)
+    n_steps_at_5 = count_queries(client, url + "?list=steps")
 
     grow_pastoral_to_big(dsl, pastoral, template)
+    own_school_support_steps(pastoral)
     with django_assert_num_queries(n_at_5):
         page = get_page(client, url)
-    assert page.count("Mark as done<span") == 200  # my_actions shows the first 200
-    assert f"Open cases assigned to you ({BIG})" in page
+    assert page.count("Mark as done<span") == 50 and f"Page 1 of 10 ({BIG} actions)" in page
+    with django_assert_num_queries(n_steps_at_5 + 1):  # steps to list now: the page counts them too
+        page = get_page(client, url + "?list=steps&page=2")
+    assert f"Page 2 of 10 ({BIG} steps)" in page
 
 
 # --- Case lists ----------------------------------------------------------------------------------------

@@ -155,6 +155,13 @@ MATRIX: dict[str, Row] = {
             403, dsl=200, deputy=200, pastoral=200, pastoral_unassigned=200, pastoral_support=200, head=200, other_dsl=200
         ),
     ),
+    # Your work: a person's own actions and steps, behind the same gate as the case list.
+    "my_work": Row(
+        read_only=True,
+        get=statuses(
+            403, dsl=200, deputy=200, pastoral=200, pastoral_unassigned=200, pastoral_support=200, head=200, other_dsl=200
+        ),
+    ),
     "case_detail": Row(read_only=True, args=lambda ctx: [ctx["case"].pk], get=statuses(None, **CASE_READERS, **CASE_HIDDEN)),
     "case_access_log": Row(
         read_only=True,
