@@ -51,9 +51,9 @@ def home_panels(user, school: School) -> dict:
         panels["needs_owner"] = needs_new_owner(school, user=user)
         panels["transfers"] = home_transfers(school.pk, today=timezone.localdate())
     elif Role.HEAD in roles:
-        cases = case_selectors.case_list(user, school=school)
-        panels["school_cases"] = list(cases[:HOME_LIST_LIMIT])
-        panels["school_case_count"] = cases.count()
+        panels["school_cases"], panels["school_case_count"] = first_and_count(
+            case_selectors.case_list(user, school=school), HOME_LIST_LIMIT
+        )
     if Role.PASTORAL in roles and not roles & READS_ALL_CASES:
         today = timezone.localdate()
         panels["my_cases"], panels["my_case_count"] = first_and_count(
