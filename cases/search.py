@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from cases.access import cases_visible_at, concerns_hidden_from, support_view_cases
+from cases.access import cases_visible_at, concerns_hidden_from, support_view_case_ids
 from cases.models import Case, CaseChild, Concern, Note, Pupil, SearchEntry, SearchKind
 from cases.roll import roll_match
 from cases.rules import children_supported
@@ -284,9 +284,14 @@ def search(user, school: School, query: SearchQuery | str) -> SearchResults:
     results.sees_concerns = bool(roles & SAFEGUARDING_LEADS)
     # The support view (issue 17): on a case they read that way, only notes shared with them or
     # their own are searched, and only the child supported is found or named.
-    support = support_view_cases(user, visible) if Role.PASTORAL in roles and not roles & READS_ALL_CASES else []
+    # In SQL as a subquery (a teacher may read hundreds of cases that way: lists of their ids made
+    # every query long to send and to plan), and read once for the cases shown.
+    support_ids = support_view_case_ids(user, visible) if Role.PASTORAL in roles and not roles & READS_ALL_CASES else None
+    support = [row["case_id"] for row in support_ids] if support_ids is not None else []
+    if not support:
+        support_ids = None
     results.pupils, results.more_pupils = _pupils(
-        school, query, visible, whole_school=bool(roles & READS_ALL_CASES), support=support
+        school, query, visible, whole_school=bool(roles & READS_ALL_CASES), support_ids=support_ids
     )
     prefixes, ending = reference_forms(query, school.code)
     case_refs = _by_reference(visible, prefixes, ending) if prefixes else []
@@ -296,10 +301,12 @@ def search(user, school: School, query: SearchQuery | str) -> SearchResults:
         else []
     )
     support_notes = (
-        Note.objects.filter(case_id__in=support).filter(Q(for_support=True) | Q(author=user)).values("pk") if support else None
+        Note.objects.filter(case_id__in=support_ids).filter(Q(for_support=True) | Q(author=user)).values("pk")
+        if support_ids is not None
+        else None
     )
     case_hits, concern_hits, more_cases, more_concerns = _ranked(
-        visible.exclude(pk__in=support) if support else visible,
+        visible.exclude(pk__in=support_ids) if support_ids is not None else visible,
         school,
         query,
         with_concerns=results.sees_concerns,
@@ -347,15 +354,23 @@ def supported_pupils(case_ids) -> set[int]:
     return {pupil for found in parts.values() for pupil in children_supported(found)}
 
 
-def _pupils(school: School, query: SearchQuery, visible, *, whole_school: bool, support=()) -> tuple[list[Pupil], bool]:
+def _pupils(school: School, query: SearchQuery, visible, *, whole_school: bool, support_ids=None) -> tuple[list[Pupil], bool]:
     """Pupils whose first or last name holds every word, or whose UPN is what was typed (the rules
     of the pupil search). Pastoral staff find only the pupils on their cases, and on a case they
-    read on the support view only the child supported."""
-    pupils = Pupil.objects.filter(school=school).filter(roll_match(query.text))
+    read on the support view (``support_ids``) only the child supported."""
+    matching = Pupil.objects.filter(school=school).filter(roll_match(query.text))
+    pupils = matching
     if not whole_school:
-        full = visible.exclude(pk__in=list(support)) if support else visible
+        full = visible.exclude(pk__in=support_ids) if support_ids is not None else visible
         on_cases = Q(pk__in=CaseChild.objects.filter(case__in=full.values("pk"), removed_at__isnull=True).values("pupil_id"))
-        pupils = pupils.filter(on_cases | Q(pk__in=supported_pupils(support))) if support else pupils.filter(on_cases)
+        if support_ids is not None:
+            # Only the support-view cases a pupil of this name is on: which child each names.
+            named_on = CaseChild.objects.filter(
+                case_id__in=support_ids, removed_at__isnull=True, pupil__in=matching.values("pk")
+            ).values_list("case_id", flat=True)
+            pupils = pupils.filter(on_cases | Q(pk__in=supported_pupils(set(named_on))))
+        else:
+            pupils = pupils.filter(on_cases)
     found = list(
         pupils.annotate(has_cases=Exists(CaseChild.objects.filter(pupil=OuterRef("pk")))).order_by(
             "last_name", "first_name", "pk"
@@ -400,12 +415,15 @@ WHERE cases_searchentry_fts MATCH %s AND p.place <= %s
 ORDER BY p.case_id IS NULL, p.place
 """
 
+# ``%s::bigint``: the school's id sent as a small integer would compare int8 = int2, which btree_gin's
+# int8 operator class does not have, and the (school_id, search_vector) index (migration 0018) would
+# then find the word at every school of the trust and filter by school afterwards.
 _RANKED_POSTGRESQL = """
 WITH scoped AS (
     SELECT e.id, e.case_id, e.concern_id, e.kind,
            ts_rank(e.search_vector, websearch_to_tsquery('english', %s), 1) AS score
     FROM cases_searchentry e
-    WHERE e.search_vector @@ websearch_to_tsquery('english', %s) AND e.school_id = %s AND ({scope})
+    WHERE e.search_vector @@ websearch_to_tsquery('english', %s) AND e.school_id = %s::bigint AND ({scope})
 ), best AS (
     SELECT *, ROW_NUMBER() OVER (PARTITION BY case_id, concern_id ORDER BY score DESC, id) AS n FROM scoped
 ), placed AS (

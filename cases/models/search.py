@@ -8,7 +8,8 @@ The full-text index over ``text`` is the database's own, made by migration 0009 
 the ORM (a generated column cannot be declared for one database and not the other):
 
 - PostgreSQL: the column ``search_vector``, generated ``to_tsvector('english', text)``, with a GIN
-  index. Every insert and update keeps it right, bulk ones included.
+  index on ``(school_id, search_vector)`` (btree_gin, migration 0018: one school's entries are
+  found inside the index). Every insert and update keeps it right, bulk ones included.
 - SQLite: the FTS5 table ``cases_searchentry_fts`` over this table (external content), kept in
   step by three triggers. A later migration that makes Django rebuild this table on SQLite (most
   column changes do) drops those triggers: it must create them again (``SQLITE_TRIGGERS`` in 0009).
