@@ -54,6 +54,9 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["school", "status", "created_at"]),
             models.Index(fields=["school", "status", "review_due"]),
+            # The few restricted cases of a school, read on every request of a whole-school
+            # reader (cases.access.cases_hidden_from) without reading every case of the school.
+            models.Index(fields=["school"], condition=models.Q(is_restricted=True), name="case_restricted_idx"),
         ]
         # Only the object-level permission guardian grants on assignment; Django's defaults
         # (add/change/delete) are not used anywhere.
