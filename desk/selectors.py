@@ -18,7 +18,7 @@ from referrals.chronology import REFERRAL_SOURCES
 from safeguard.models import School, Trust
 from safeguard.permissions import roles_at, trust_lead_of
 from safeguard.roles import READS_ALL_CASES, SAFEGUARDING_LEADS, Role
-from safeguard.selectors import approvals_waiting_count, first_and_count, staff_for_school, worker_status
+from safeguard.selectors import approvals_waiting_count, first_and_count, firsts_and_counts, staff_for_school, worker_status
 
 #: Every kind of record in a chronology: the cases app's and the referrals app's (steps, actions,
 #: the child's voice, parents, reviews and closure are kept there).
@@ -37,17 +37,19 @@ def home_panels(user, school: School) -> dict:
     if roles & {Role.DSL, Role.HEAD}:
         panels["approvals"] = approvals_waiting_count(school)
     if roles & SAFEGUARDING_LEADS:
-        panels["open_cases"], panels["open_case_count"] = first_and_count(
-            case_selectors.case_list(user, school=school, status=CaseStatus.OPEN), HOME_LIST_LIMIT
+        lists = firsts_and_counts(
+            {
+                "open_case": (case_selectors.case_list(user, school=school, status=CaseStatus.OPEN), HOME_LIST_LIMIT),
+                "triage": (case_selectors.triage_queue(school, user=user, with_pupils=False), HOME_LIST_LIMIT),
+                "suggestion": (referral_selectors.suggestions_waiting(user, school), 5),
+                "review": (case_selectors.reviews_due(user, school), HOME_LIST_LIMIT),
+            }
         )
-        panels["triage"], panels["triage_count"] = first_and_count(
-            case_selectors.triage_queue(school, user=user, with_pupils=False), HOME_LIST_LIMIT
-        )
+        panels["open_cases"], panels["open_case_count"] = lists["open_case"]
+        panels["triage"], panels["triage_count"] = lists["triage"]
+        panels["suggestions"], panels["suggestion_count"] = lists["suggestion"]
+        panels["reviews_due"], panels["review_count"] = lists["review"]
         panels["steps_due"] = referral_selectors.steps_due(user, school)
-        panels["suggestions"], panels["suggestion_count"] = first_and_count(
-            referral_selectors.suggestions_waiting(user, school), 5
-        )
-        panels["reviews_due"], panels["review_count"] = first_and_count(case_selectors.reviews_due(user, school), HOME_LIST_LIMIT)
         panels["needs_owner"] = needs_new_owner(school, user=user)
         panels["transfers"] = home_transfers(school.pk, today=timezone.localdate())
     elif Role.HEAD in roles:
@@ -56,13 +58,16 @@ def home_panels(user, school: School) -> dict:
         )
     if Role.PASTORAL in roles and not roles & READS_ALL_CASES:
         today = timezone.localdate()
-        panels["my_cases"], panels["my_case_count"] = first_and_count(
-            case_selectors.case_list(user, school=school, status=CaseStatus.OPEN), HOME_LIST_LIMIT
+        lists = firsts_and_counts(
+            {
+                "cases": (case_selectors.case_list(user, school=school, status=CaseStatus.OPEN), HOME_LIST_LIMIT),
+                "actions": (referral_selectors.my_open_actions(user, school=school), HOME_WORK_LIMIT),
+                "steps": (referral_selectors.my_open_steps(user, school=school), HOME_WORK_LIMIT),
+            }
         )
-        actions, panels["my_action_count"] = first_and_count(
-            referral_selectors.my_open_actions(user, school=school), HOME_WORK_LIMIT
-        )
-        steps, panels["my_step_count"] = first_and_count(referral_selectors.my_open_steps(user, school=school), HOME_WORK_LIMIT)
+        panels["my_cases"], panels["my_case_count"] = lists["cases"]
+        actions, panels["my_action_count"] = lists["actions"]
+        steps, panels["my_step_count"] = lists["steps"]
         panels["my_actions"] = referral_selectors.mark_overdue(actions, today)
         panels["my_steps"] = referral_selectors.mark_overdue(steps, today)
     if Role.CHAIR_OF_GOVERNORS in roles and not roles & READS_ALL_CASES:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -34,14 +36,44 @@ COUNT_CAP = 1000
 def count_up_to(queryset, cap: int | None = None) -> int:
     """How many rows ``queryset`` has, counting no further than ``cap`` (``COUNT_CAP``). Only the
     rows' keys are counted: joins and annotations the list needs for showing are left out."""
-    return queryset.order_by().values("pk")[: COUNT_CAP if cap is None else cap].count()
+    return count_together([queryset], cap)[0]
+
+
+def count_together(querysets: list[QuerySet], cap: int | None = None) -> list[int]:
+    """:func:`count_up_to` of each of ``querysets``, in one statement (one scalar subquery each):
+    a page with several capped counts asks the database once, and without the ORM's aggregation
+    machinery for each (measured: a millisecond of Python a count on the DSL's home page)."""
+    limit = COUNT_CAP if cap is None else cap
+    parts, params = [], []
+    for n, queryset in enumerate(querysets):
+        try:
+            sql, query_params = queryset.order_by().values("pk")[:limit].query.sql_with_params()
+        except EmptyResultSet:  # .none(), or a filter on an empty list: nothing to ask
+            parts.append("0")
+            continue
+        # The SQL is what Django compiled for the queryset; its parameters stay bound, never pasted.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{n})")  # noqa: S608
+        params.extend(query_params)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return [int(n) for n in cursor.fetchone()]
 
 
 def first_and_count(queryset, limit: int) -> tuple[list, int]:
     """The first ``limit`` rows of ``queryset`` and how many it has (up to ``COUNT_CAP``). When
     fewer than ``limit`` came back they are all there is, and nothing more is asked of the database."""
-    shown = list(queryset[:limit])
-    return shown, min(len(shown), COUNT_CAP) if len(shown) < limit else count_up_to(queryset)
+    return firsts_and_counts({"rows": (queryset, limit)})["rows"]
+
+
+def firsts_and_counts(lists: dict[str, tuple[QuerySet, int]]) -> dict[str, tuple[list, int]]:
+    """:func:`first_and_count` of several lists (``{key: (queryset, limit)}``): each list's first
+    rows, and the counts of those that came back full asked together (:func:`count_together`)."""
+    shown = {key: list(queryset[:limit]) for key, (queryset, limit) in lists.items()}
+    counts = {key: min(len(rows), COUNT_CAP) for key, rows in shown.items()}
+    full = [key for key, (_queryset, limit) in lists.items() if len(shown[key]) >= limit]
+    if full:
+        counts.update(zip(full, count_together([lists[key][0] for key in full]), strict=True))
+    return {key: (shown[key], counts[key]) for key in lists}
 
 
 def schools_for_user(user) -> list[School]:

@@ -43,6 +43,27 @@ def test_counts_stop_at_the_cap(dsl, school, fourteen):
     assert count_up_to(open_cases, 10) == open_cases.count() == 4
 
 
+def test_several_counts_are_asked_in_one_statement(dsl, school, other_school, fourteen):
+    from safeguard.selectors import count_together, firsts_and_counts
+
+    for _ in range(4):
+        make_case(actor=dsl, school=school, pupils=[fourteen], answers=REQUIRED)
+    cases = Case.objects.filter(school=school)
+    with CaptureQueriesContext(connection) as one:
+        counts = count_together([cases, cases.filter(outcome="required"), Case.objects.filter(school=other_school)], 3)
+    assert counts == [3, 3, 0] and len(one.captured_queries) == 1
+    # Nothing to ask of an empty queryset, or of a filter on an empty list: counted as 0, still one statement.
+    assert count_together([Case.objects.none(), cases.filter(pk__in=[]), cases]) == [0, 0, 4]
+    with CaptureQueriesContext(connection) as lists:
+        found = firsts_and_counts(
+            {"few": (cases, 10), "full": (cases, 2), "also_full": (Step.objects.filter(case__school=school), 1)}
+        )
+    # Three lists, and the two that came back full counted together: four queries.
+    assert len(lists.captured_queries) == 4
+    assert (len(found["few"][0]), found["few"][1]) == (4, 4) and (len(found["full"][0]), found["full"][1]) == (2, 4)
+    assert found["also_full"][1] == Step.objects.filter(case__school=school).count()
+
+
 def test_past_the_cap_the_home_page_says_or_more(dsl, school, fourteen, login, monkeypatch):
     _required_cases(dsl, school, fourteen, 4)
     for module in ("safeguard.selectors", "referrals.selectors", "safeguard.templatetags.counts"):
