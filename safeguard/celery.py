@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from celery.signals import beat_init
 
+import safeguard.broker  # noqa: F401  (registers the embedded broker's safeguard-files:// transport)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeguard.settings")
 
 app = Celery("safeguard")

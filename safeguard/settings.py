@@ -196,7 +196,9 @@ else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "control", "processed"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://localhost//"
+    # kombu's file-system transport, writing each message whole before a worker can read it
+    # (safeguard/broker.py).
+    CELERY_BROKER_URL = "safeguard-files://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),

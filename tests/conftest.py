@@ -169,7 +169,7 @@ def celery_worker_app(settings, tmp_path):
         for sub in ("queue", "control", "processed"):
             (folder / sub).mkdir(parents=True)
         app.conf.update(
-            broker_url="filesystem://localhost//",
+            broker_url="safeguard-files://localhost//",
             broker_transport_options={
                 "data_folder_in": str(folder / "queue"),
                 "data_folder_out": str(folder / "queue"),
